@@ -1,0 +1,7 @@
+import { EXIT, println, type CliIo } from '../io.js';
+
+// Not built yet: the issue that brings `streamsoak serve` replaces this file.
+export async function run(_args: string[], io: CliIo): Promise<number> {
+  println(io.stderr, 'streamsoak serve: not implemented yet');
+  return EXIT.error;
+}

@@ -1,0 +1,66 @@
+/**
+ * Metric names, as k6 custom metrics (DESIGN.md, "Measurement contracts"). The Node engine pushes
+ * them with k6's Prometheus remote-write naming, so one set of dashboards reads both engines:
+ * counters become `k6_<name>_total`, gauges `k6_<name>`, trends `k6_<name>_p99` (in seconds)...
+ */
+
+export const COUNTERS = {
+  sseConnects: 'sse_connects',
+  sseConnectFailures: 'sse_connect_failures',
+  sseDrops: 'sse_drops',
+  sseEvents: 'sse_events',
+  sseHeartbeats: 'sse_heartbeats',
+  sseEventsLost: 'sse_events_lost',
+  sseEventsDuplicated: 'sse_events_duplicated',
+  sseReconnects: 'sse_reconnects',
+  pollRequests: 'poll_requests',
+  pollEvents: 'poll_events',
+} as const;
+
+export const GAUGES = {
+  sseOpenConnections: 'sse_open_connections',
+  pollClients: 'poll_clients',
+} as const;
+
+/** Trends, all in milliseconds. */
+export const TRENDS = {
+  sseConnectTime: 'sse_connect_time',
+  sseTimeToFirstEvent: 'sse_time_to_first_event',
+  sseEventLatency: 'sse_event_latency',
+  sseConnectionLifetime: 'sse_connection_lifetime',
+  pollRequestDuration: 'poll_request_duration',
+  pollDeliveryDelay: 'poll_delivery_delay',
+} as const;
+
+export type CounterName = (typeof COUNTERS)[keyof typeof COUNTERS];
+export type GaugeName = (typeof GAUGES)[keyof typeof GAUGES];
+export type TrendName = (typeof TRENDS)[keyof typeof TRENDS];
+export type MetricName = CounterName | GaugeName | TrendName;
+export type MetricType = 'counter' | 'gauge' | 'trend';
+
+export const METRIC_TYPES: Readonly<Record<MetricName, MetricType>> = {
+  ...(Object.fromEntries(Object.values(COUNTERS).map((name) => [name, 'counter'])) as Record<CounterName, 'counter'>),
+  ...(Object.fromEntries(Object.values(GAUGES).map((name) => [name, 'gauge'])) as Record<GaugeName, 'gauge'>),
+  ...(Object.fromEntries(Object.values(TRENDS).map((name) => [name, 'trend'])) as Record<TrendName, 'trend'>),
+};
+
+export const METRIC_NAMES = Object.keys(METRIC_TYPES) as MetricName[];
+
+/** The label a counter is split by, if any (low cardinality only: STYLE.md). */
+export const METRIC_LABELS: Partial<Record<MetricName, 'reason' | 'status'>> = {
+  sse_connect_failures: 'reason',
+  sse_drops: 'reason',
+  poll_requests: 'status',
+};
+
+/** The percentiles k6's remote-write output sends for a trend (`K6_PROMETHEUS_RW_TREND_STATS`). */
+export const TREND_STATS = ['p(50)', 'p(90)', 'p(95)', 'p(99)', 'max', 'avg', 'count'] as const;
+
+/** The Prometheus series name of a metric as k6's remote-write output names it. */
+export function promSeriesName(name: MetricName, stat?: (typeof TREND_STATS)[number]): string {
+  const type = METRIC_TYPES[name];
+  if (type === 'counter') return `k6_${name}_total`;
+  if (type === 'gauge') return `k6_${name}`;
+  const suffix = (stat ?? 'p(99)').replace(/^p\((\d+(?:\.\d+)?)\)$/, 'p$1').replace('.', '');
+  return `k6_${name}_${suffix}`;
+}

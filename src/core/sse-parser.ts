@@ -1,0 +1,226 @@
+/**
+ * An incremental parser of `text/event-stream`, following the WHATWG HTML standard,
+ * "9.2.6 Interpreting an event stream" (https://html.spec.whatwg.org/multipage/server-sent-events.html).
+ *
+ * It uses no Node API: k6 bundles import it. Bytes are decoded once per chunk with a streaming
+ * `TextDecoder` (a multi-byte character split across chunks is held back by the decoder), and lines
+ * are cut from the decoded text with `indexOf`, so no work is done per byte in JavaScript.
+ */
+
+/** A dispatched event, as `MessageEvent` would carry it. */
+export interface SseEvent {
+  /** The event type: the last `event` field of the block, or `message`. */
+  readonly type: string;
+  readonly data: string;
+  /** The last event ID string at the time of dispatch (it persists across events). */
+  readonly lastEventId: string;
+}
+
+export interface SseParserHandlers {
+  onEvent(event: SseEvent): void;
+  /** A comment line (`:` and what follows it, without the colon): servers send these as heartbeats. */
+  onComment?(text: string): void;
+  /** A `retry` field made only of ASCII digits: the new reconnection time in milliseconds. */
+  onRetry?(reconnectionTimeMs: number): void;
+}
+
+export interface SseParserOptions {
+  /** The last event ID carried over from an earlier connection (EventSource keeps it across reconnects). */
+  lastEventId?: string;
+}
+
+export interface SseParser {
+  /** Feeds the next chunk of the stream: bytes (decoded as UTF-8) or text already decoded. */
+  push(chunk: Uint8Array | string): void;
+  /** Ends the stream: an event not closed by a blank line is discarded, as the spec asks. */
+  end(): void;
+  /** The last event ID string, updated at every dispatch, even of a block without data. */
+  readonly lastEventId: string;
+}
+
+/** The part of `TextDecoder` we use: declared here so core/ needs no DOM or Node typings. */
+interface Utf8Decoder {
+  decode(input?: Uint8Array, options?: { stream?: boolean }): string;
+}
+
+const LF = '\n';
+const CR = '\r';
+
+export function createSseParser(handlers: SseParserHandlers, options: SseParserOptions = {}): SseParser {
+  let decoder: Utf8Decoder | undefined;
+  // Text of a line whose end has not arrived yet.
+  let pending = '';
+  // "a single U+000D CARRIAGE RETURN (CR) character not followed by a U+000A LINE FEED (LF)" ends a
+  // line, so a CR at the very end of a chunk ends its line now, and an LF that opens the next chunk
+  // belongs to that CRLF pair and must be skipped.
+  let skipLeadingLf = false;
+  let ended = false;
+  // Text input (k6 hands bodies over as strings) has not met a decoder, so its BOM is ours to strip.
+  let atStreamStart = true;
+
+  let dataBuffer = '';
+  let hasData = false;
+  let eventTypeBuffer = '';
+  let lastEventIdBuffer = options.lastEventId ?? '';
+  let lastEventId = lastEventIdBuffer;
+
+  function dispatch(): void {
+    // "1. Set the last event ID string of the event source to the value of the last event ID buffer."
+    lastEventId = lastEventIdBuffer;
+    // "2. If the data buffer is an empty string, set the data buffer and the event type buffer to
+    // the empty string and return."
+    if (!hasData) {
+      eventTypeBuffer = '';
+      return;
+    }
+    // "3. If the data buffer's last character is a U+000A LINE FEED (LF) character, then remove the
+    // last character from the data buffer." The buffer always ends in LF here, since each data line
+    // appends one; we join without the final LF instead.
+    const event: SseEvent = {
+      type: eventTypeBuffer === '' ? 'message' : eventTypeBuffer,
+      data: dataBuffer,
+      lastEventId,
+    };
+    dataBuffer = '';
+    hasData = false;
+    eventTypeBuffer = '';
+    handlers.onEvent(event);
+  }
+
+  function processField(field: string, value: string): void {
+    switch (field) {
+      case 'event':
+        eventTypeBuffer = value;
+        break;
+      case 'data':
+        // "Append the field value to the data buffer, then append a single U+000A LINE FEED (LF)."
+        dataBuffer = hasData ? dataBuffer + LF + value : value;
+        hasData = true;
+        break;
+      case 'id':
+        // "If the field value does not contain U+0000 NULL, then set the last event ID buffer to the
+        // field value. Otherwise, ignore the field."
+        if (!value.includes('\0')) lastEventIdBuffer = value;
+        break;
+      case 'retry':
+        // "If the field value consists of only ASCII digits, then interpret the field value as an
+        // integer in base ten, and set the event stream's reconnection time to that integer."
+        if (isAsciiDigits(value)) handlers.onRetry?.(Number.parseInt(value, 10));
+        break;
+      default:
+      // "Otherwise: The field is ignored."
+    }
+  }
+
+  function processLine(line: string): void {
+    // "If the line is empty (a blank line): Dispatch the event."
+    if (line.length === 0) {
+      dispatch();
+      return;
+    }
+    const colon = line.indexOf(':');
+    // "If the line starts with a U+003A COLON character (:): Ignore the line." We report it: it is
+    // how servers send heartbeats.
+    if (colon === 0) {
+      handlers.onComment?.(line.slice(1));
+      return;
+    }
+    if (colon === -1) {
+      // "Otherwise, the string is not empty but does not contain a U+003A COLON character (:):
+      // Process the field using the whole line as the field name, and the empty string as the field
+      // value."
+      processField(line, '');
+      return;
+    }
+    // "Collect the characters on the line after the first U+003A COLON character (:), and let value
+    // be that string. If value starts with a U+0020 SPACE character, remove it from value."
+    const valueStart = line.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1;
+    processField(line.slice(0, colon), line.slice(valueStart));
+  }
+
+  function pushText(text: string): void {
+    let start = 0;
+    if (skipLeadingLf) {
+      skipLeadingLf = false;
+      if (text.charCodeAt(0) === 0x0a) start = 1;
+    }
+    const length = text.length;
+    while (start < length) {
+      const lf = text.indexOf(LF, start);
+      const cr = text.indexOf(CR, start);
+      let end: number;
+      let next: number;
+      if (cr !== -1 && (lf === -1 || cr < lf)) {
+        end = cr;
+        if (cr + 1 < length) {
+          next = text.charCodeAt(cr + 1) === 0x0a ? cr + 2 : cr + 1;
+        } else {
+          next = cr + 1;
+          skipLeadingLf = true;
+        }
+      } else if (lf !== -1) {
+        end = lf;
+        next = lf + 1;
+      } else {
+        pending += text.slice(start);
+        return;
+      }
+      if (pending.length > 0) {
+        const line = pending + text.slice(start, end);
+        pending = '';
+        processLine(line);
+      } else {
+        processLine(text.slice(start, end));
+      }
+      start = next;
+    }
+  }
+
+  return {
+    push(chunk) {
+      if (ended) throw new Error('SSE parser: push() after end()');
+      if (typeof chunk === 'string') {
+        if (atStreamStart && chunk.length > 0) {
+          atStreamStart = false;
+          if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+        }
+        pushText(chunk);
+        return;
+      }
+      if (chunk.length > 0) atStreamStart = false;
+      // "Streams must be decoded using the UTF-8 decode algorithm": the default TextDecoder strips
+      // one leading BOM, replaces invalid sequences with U+FFFD, and with `stream` holds back an
+      // incomplete character until the next chunk.
+      decoder ??= new TextDecoder('utf-8');
+      const text = decoder.decode(chunk, { stream: true });
+      if (text.length > 0) pushText(text);
+    },
+    end() {
+      if (ended) return;
+      ended = true;
+      if (decoder) {
+        const rest = decoder.decode();
+        if (rest.length > 0) pushText(rest);
+      }
+      // "Once the end of the file is reached, any pending data must be discarded. (If the file ends
+      // in the middle of an event, before the final empty line, the incomplete event is not
+      // dispatched.)"
+      pending = '';
+      dataBuffer = '';
+      hasData = false;
+      eventTypeBuffer = '';
+    },
+    get lastEventId() {
+      return lastEventId;
+    },
+  };
+}
+
+function isAsciiDigits(value: string): boolean {
+  if (value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
+}

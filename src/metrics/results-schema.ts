@@ -1,0 +1,178 @@
+/**
+ * The results folder's formats (DESIGN.md, "Results folder"), shared by the Node engine, the k6
+ * `handleSummary`, the report, `compare`, `doctor` and `plan`. Versioned: a reader checks
+ * `schemaVersion` and refuses what it does not know.
+ */
+import { z } from 'zod';
+import { CONNECT_FAILURE_REASONS, DROP_REASONS } from '../core/reasons.js';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+const reasonSchema = z.enum([...new Set([...CONNECT_FAILURE_REASONS, ...DROP_REASONS])] as [string, ...string[]]);
+const epochMs = z.number().nonnegative();
+const count = z.number().int().nonnegative();
+
+/**
+ * One line of `connections.ndjson`: one SSE connection attempt, from start to end. Conservation:
+ * every attempt the engine starts has exactly one record, written when it ends.
+ */
+export const connectionRecordSchema = z.object({
+  /** Unique within the run (`<worker>-<n>`). */
+  id: z.string(),
+  /** The virtual user that made the attempt, and which attempt of that user it was (1 = first). */
+  client: count,
+  attempt: z.number().int().positive(),
+  startedAt: epochMs,
+  /** Set when the response was 200 with `text/event-stream`: the stream opened. */
+  openedAt: epochMs.optional(),
+  firstEventAt: epochMs.optional(),
+  lastEventAt: epochMs.optional(),
+  /** The last byte of any kind (event, heartbeat) from the target: silence before a drop. */
+  lastByteAt: epochMs.optional(),
+  endedAt: epochMs,
+  /** `failed`: never opened; `dropped`: opened and ended by the target; `closed`: ended by the plan. */
+  outcome: z.enum(['failed', 'dropped', 'closed']),
+  reason: reasonSchema,
+  status: z.number().int().optional(),
+  contentType: z.string().optional(),
+  /** `access-control-allow-origin` of the response when the plan sent an `Origin` (null: absent). */
+  corsAllowOrigin: z.string().nullable().optional(),
+  error: z.string().optional(),
+  events: count,
+  heartbeats: count,
+  lost: count,
+  duplicated: count,
+  /** Socket reads that carried at least one event, and the most events one read carried: buffering evidence. */
+  eventReads: count,
+  maxEventsPerRead: count,
+  /** This connection's event latency, when payloads carried `sentAt`. */
+  latencyMs: z.object({ min: z.number(), p50: z.number(), max: z.number() }).optional(),
+  lastEventId: z.string().optional(),
+  /** Source address used (loopback rotation), for harness-side diagnosis. */
+  localAddress: z.string().optional(),
+});
+
+export type ConnectionRecord = z.infer<typeof connectionRecordSchema>;
+
+/** One metric of the end-of-test summary, shaped like k6's (`metrics.<name>.values["p(95)"]`). */
+export const summaryMetricSchema = z.object({
+  type: z.enum(['counter', 'gauge', 'trend', 'rate']),
+  contains: z.enum(['default', 'time']).default('default'),
+  values: z.record(z.string(), z.number()),
+  thresholds: z.record(z.string(), z.object({ ok: z.boolean() })).optional(),
+});
+
+export const thresholdResultSchema = z.object({
+  metric: z.string(),
+  expression: z.string(),
+  ok: z.boolean(),
+  /** The value the expression compared, when there was one. */
+  actual: z.number().nullable(),
+  abortOnFail: z.boolean().default(false),
+});
+
+export const findingSchema = z.object({
+  /** Stable identifier: `time_limit`, `buffering`, `idle_timeout`, `connection_cap`, `cors`, ... */
+  kind: z.string(),
+  severity: z.enum(['info', 'warning', 'problem']),
+  title: z.string(),
+  evidence: z.string(),
+  remedy: z.string(),
+  /** The profile whose signature matched, if one did. */
+  profile: z.string().optional(),
+});
+
+export type Finding = z.infer<typeof findingSchema>;
+
+export const summarySchema = z.object({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  tool: z.object({ name: z.literal('streamsoak'), version: z.string() }),
+  engine: z.enum(['node', 'k6']),
+  runId: z.string(),
+  testid: z.string(),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime(),
+  durationMs: z.number().nonnegative(),
+  interrupted: z.boolean().default(false),
+  target: z.object({ baseUrl: z.string(), ssePath: z.string().optional(), pollPath: z.string().optional() }),
+  /** The validated plan, as run. */
+  plan: z.unknown(),
+  machine: z.object({
+    hostname: z.string().optional(),
+    platform: z.string(),
+    arch: z.string(),
+    cpus: z.number().int().nonnegative(),
+    cpuModel: z.string().optional(),
+    totalMemoryBytes: z.number().nonnegative().optional(),
+    runtime: z.string(),
+  }),
+  metrics: z.record(z.string(), summaryMetricSchema),
+  /** Counts split by the metric's label (`reason`, `status`), e.g. `breakdown.sse_drops.server_closed`. */
+  breakdown: z.record(z.string(), z.record(z.string(), count)).default({}),
+  thresholds: z.array(thresholdResultSchema).default([]),
+  thresholdsPassed: z.boolean(),
+  harness: z
+    .object({
+      workers: z.number().int().nonnegative(),
+      eventLoopDelayMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).optional(),
+      cpuPercent: z.object({ avg: z.number(), max: z.number() }).optional(),
+      peakRssBytes: z.number().nonnegative().optional(),
+      /** True when the harness, not the target, was the bottleneck: latency figures are suspect. */
+      bottleneck: z.boolean(),
+    })
+    .optional(),
+  /** How event latency was measured across clocks (same host, offset from /api/time, or unknown). */
+  clock: z
+    .object({
+      method: z.enum(['same-host', 'api-time', 'unknown']),
+      offsetMs: z.number().optional(),
+      uncertaintyMs: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  findings: z.array(findingSchema).default([]),
+  warnings: z.array(z.string()).default([]),
+});
+
+export type Summary = z.infer<typeof summarySchema>;
+export type SummaryInput = z.input<typeof summarySchema>;
+
+const percentiles = z.object({ p50: z.number(), p90: z.number(), p95: z.number(), p99: z.number(), max: z.number() });
+
+/** One second of the run. Counters are per interval (not cumulative); gauges are the value at its end. */
+export const timelinePointSchema = z.object({
+  /** Seconds since the run started, at the end of the interval. */
+  t: z.number().nonnegative(),
+  sseOpen: count,
+  pollClients: count,
+  sseConnects: count,
+  sseConnectFailures: z.record(z.string(), count),
+  sseDrops: z.record(z.string(), count),
+  sseEvents: count,
+  sseEventsLost: count,
+  sseHeartbeats: count,
+  sseReconnects: count,
+  pollRequests: count,
+  pollEvents: count,
+  sseLatencyMs: percentiles.nullable(),
+  pollDelayMs: percentiles.nullable(),
+  eventLoopDelayP99Ms: z.number().nullable(),
+  cpuPercent: z.number().nullable(),
+});
+
+export const timelineSchema = z.object({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  startedAt: epochMs,
+  intervalMs: z.number().int().positive(),
+  points: z.array(timelinePointSchema),
+});
+
+export type TimelinePoint = z.infer<typeof timelinePointSchema>;
+export type Timeline = z.infer<typeof timelineSchema>;
+
+export const RESULT_FILES = {
+  summary: 'summary.json',
+  connections: 'connections.ndjson',
+  timeline: 'timeline.json',
+  report: 'report.html',
+  junit: 'junit.xml',
+} as const;
