@@ -24,6 +24,8 @@ export type { EventPayload, SequenceTracker } from './core/event-payload.js';
 export { platformProfileSchema, BUILT_IN_PROFILES } from './core/platform-profile.js';
 export type { PlatformProfile, PlatformProfileInput } from './core/platform-profile.js';
 export { parseDurationMs, formatDurationMs } from './core/duration.js';
+export { signToken } from './core/jwt.js';
+export type { SignTokenOptions, TokenClaims } from './core/jwt.js';
 export { StreamsoakError, InvalidConfigError, UsageError, MissingToolError } from './core/errors.js';
 export type { StreamsoakErrorCode } from './core/errors.js';
 
