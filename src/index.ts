@@ -39,10 +39,86 @@ export {
 } from './metrics/results-schema.js';
 export type { ConnectionRecord, Summary, Timeline, TimelinePoint, Finding } from './metrics/results-schema.js';
 
+// --- metrics: Prometheus remote write (live metrics; dashboards are written by `streamsoak dashboards`) ---
+export { createRemoteWriteSink, DEFAULT_PUSH_INTERVAL_MS } from './metrics/remote-write.js';
+export type { RemoteWriteSink, RemoteWriteSinkOptions } from './metrics/remote-write.js';
+export { snapshotToSeries } from './metrics/remote-write-series.js';
+export { formatRemoteWriteBody, parseRemoteWriteBody } from './metrics/remote-write-proto.js';
+export type { RemoteWriteSeries, RemoteWriteLabel, RemoteWriteSample } from './metrics/remote-write-proto.js';
+
 // --- server: the reference server ---
+export {
+  createReferenceApp,
+  startReferenceServer,
+  startClusteredServer,
+  referenceServerOptionsSchema,
+  parseReferenceServerOptions,
+  SERVER_METRIC_NAMES,
+  parseTickId,
+  formatTickId,
+} from './server/index.js';
+export type {
+  ReferenceApp,
+  ReferenceAppHooks,
+  ReferenceServerOptions,
+  ResolvedServerOptions,
+  RunningServer,
+  ClusteredServerOptions,
+  ServerStats,
+} from './server/index.js';
 
 // --- platform: the hosting-plan simulator ---
+export {
+  startPlatformProxy,
+  resolveProfiles,
+  resolveProfileNames,
+  composeProfiles,
+  scaleProfile,
+  loadProfileFile,
+  parseProfileFile,
+  startNginx,
+  findNginx,
+  renderNginxTemplate,
+} from './platform/index.js';
+export type { PlatformProxy, PlatformProxyOptions, PlatformProxyStats, NginxOptions, NginxTemplate, RunningNginx } from './platform/index.js';
 
 // --- engine: the Node load engine ---
+export {
+  runPlan,
+  createRunId,
+  planSchema,
+  parsePlan,
+  loadPlanFile,
+  maxSseClients,
+  MAX_RUN_DURATION_MS,
+} from './engine/index.js';
+export type { Plan, PlanInput, ProgressUpdate, RunOutcome, RunPlanOptions } from './engine/index.js';
+export { createHistogram, encodeHistogram, mergeEncodedHistogram, trendStats } from './metrics/histogram.js';
+export { createRunAggregate } from './metrics/run-aggregate.js';
+export type { RunAggregate } from './metrics/run-aggregate.js';
+export { buildSummaryMetrics, evaluateThresholds } from './metrics/summary-metrics.js';
+export { parseThresholdExpression, parseThresholdMetricKey, evaluateThreshold } from './core/thresholds.js';
+export type { ThresholdExpression, ThresholdInput, ThresholdOperator } from './core/thresholds.js';
 
 // --- report: HTML report, JUnit, compare, doctor, plan ---
+export { renderHtmlReport, writeHtmlReport } from './report/html-report.js';
+export type { HtmlReportInput } from './report/html-report.js';
+export { formatJunit, writeJunit } from './report/junit.js';
+export { compareRuns, parseRegressionLimits, defaultRegressionLimits, formatComparison, metricDirection, DEFAULT_REGRESSION_LIMITS } from './report/compare.js';
+export type { Comparison, ComparisonRow, Direction, RegressionLimit, RegressionLimits } from './report/compare.js';
+export { planCapacity, formatCapacityPlan } from './report/capacity-plan.js';
+export type { CapacityInput, CapacityPlan, MeasuredRun, ServiceVerdict, TierVerdict } from './report/capacity-plan.js';
+export { loadManagedServices, managedServicesCatalogSchema } from './report/managed-services.js';
+export type { ManagedServicesCatalog, ManagedService, ManagedTier } from './report/managed-services.js';
+export { readSummary, readTimeline, readConnectionRecords } from './report/results-folder.js';
+export { diagnose } from './report/diagnosis.js';
+export type { DiagnoseInput } from './report/diagnosis.js';
+export { runDoctor, formatDoctorReport, resolveDoctorUrls, DEFAULT_HOLD_MS } from './report/doctor.js';
+export type { DoctorOptions, DoctorResult, DoctorCheck, DoctorStep, CheckStatus, CheckId, DecisionStep } from './report/doctor.js';
+
+// --- k6: scenario bundles and the k6 runner wrapper ---
+export { buildScenarios, SCENARIO_NAMES, isScenarioName, K6_ESBUILD_TARGET } from './k6/build.js';
+export type { BuildScenariosOptions, BuiltScenario, ScenarioName } from './k6/build.js';
+export { K6_MODULES, K6_BUILTIN_MODULES, K6_EXTENSION_MODULES, isK6Module, listBundleImports } from './k6/k6-modules.js';
+export { buildK6Invocation, spawnK6, findExecutable, K6_INSTALL_HELP, DEFAULT_REMOTE_WRITE_URL } from './k6/runner.js';
+export type { K6RunOptions, K6Invocation, SpawnK6Options } from './k6/runner.js';

@@ -1,7 +1,103 @@
+/**
+ * `streamsoak demo` (`npm run demo`): the embedded default. Starts the reference server on loopback,
+ * by default behind the `vercel-hobby` platform simulator (a 10 s function limit), runs a bounded
+ * mixed SSE + polling run (25 s), writes `results/<run>/`, prints the diagnosis and where the results
+ * are. Everything stays on 127.0.0.1 and stops by itself.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../core/errors.js';
+import { parseDurationMs } from '../../core/duration.js';
+import { createRunId, parsePlan, runPlan } from '../../engine/index.js';
 import { EXIT, println, type CliIo } from '../io.js';
+import { createProgressRenderer, formatRunSummary } from '../progress.js';
+import { finalizeAndPrintFindings } from './run.js';
 
-// Not built yet: the issue that brings `streamsoak demo` replaces this file.
-export async function run(_args: string[], io: CliIo): Promise<number> {
-  println(io.stderr, 'streamsoak demo: not implemented yet');
-  return EXIT.error;
+const USAGE = `usage: streamsoak demo [--profile NAME|none] [--duration D] [--sse N] [--poll N] [--results DIR] [--quiet]
+
+Starts the reference server on 127.0.0.1 behind a simulated hosting platform (default vercel-hobby:
+streams are cut after 10 s), runs SSE and polling clients against it (default 25 s, 200 SSE clients,
+50 polling clients), writes results/<run>/ and prints the diagnosis.`;
+
+/** The demo's bound: under a minute, whatever the flags say. */
+const MAX_DEMO_MS = 60_000;
+const DEMO_ORIGIN = 'http://localhost:3000';
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      profile: { type: 'string', default: 'vercel-hobby' },
+      duration: { type: 'string', default: '25s' },
+      sse: { type: 'string', default: '200' },
+      poll: { type: 'string', default: '50' },
+      results: { type: 'string', default: 'results' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    println(io.stdout, USAGE);
+    return EXIT.ok;
+  }
+  const durationMs = parseDurationMs(values.duration);
+  if (durationMs === undefined || durationMs <= 0 || durationMs > MAX_DEMO_MS) {
+    throw new UsageError(`--duration: a duration up to 60s, got "${values.duration}"`);
+  }
+  const sse = Number(values.sse);
+  const poll = Number(values.poll);
+  if (!Number.isInteger(sse) || sse < 0 || sse > 5_000) throw new UsageError('--sse: 0 to 5000 clients');
+  if (!Number.isInteger(poll) || poll < 0 || poll > 5_000) throw new UsageError('--poll: 0 to 5000 clients');
+
+  const jwtSecret = randomBytes(24).toString('base64url');
+  const { startReferenceServer } = await import('../../server/index.js');
+  const server = await startReferenceServer({
+    port: 0,
+    host: '127.0.0.1',
+    jwtSecret,
+    mode: 'bus',
+    publishIntervalMs: 1_000,
+    heartbeatMs: 5_000,
+    corsOrigins: [DEMO_ORIGIN],
+    profile: values.profile,
+  });
+  // The seam for the platform simulator: the clients talk to `targetUrl`, which is the proxy's
+  // address when a profile is given and the server's otherwise.
+  let proxy: { url: string; close(): Promise<void> } | undefined;
+  try {
+    if (values.profile !== 'none') {
+      const { startPlatformProxy } = await import('../../platform/index.js');
+      proxy = await startPlatformProxy({ upstream: server.url, profiles: [values.profile], host: '127.0.0.1', port: 0, signal: io.signal });
+    }
+    const targetUrl = proxy?.url ?? server.url;
+    println(io.stdout, `streamsoak demo: reference server ${server.url}${proxy ? `, behind ${values.profile} at ${proxy.url}` : ''}`);
+    println(io.stdout, `  ${sse} SSE clients (browser reconnect rules) and ${poll} polling clients (every 3 s) for ${values.duration}`);
+
+    const plan = parsePlan({
+      name: `demo (${values.profile})`,
+      target: { baseUrl: targetUrl, origin: DEMO_ORIGIN },
+      auth: { secret: jwtSecret, sendAs: 'header' },
+      sse: { clients: sse, rampUpMs: Math.min(2_000, durationMs / 4), reconnect: { policy: 'browser', defaultRetryMs: 3_000, jitterMs: 500 } },
+      poll: { clients: poll, intervalMs: 3_000 },
+      duration: durationMs,
+      workers: 1,
+      thresholds: { sse_event_latency: ['p(95)<500'], sse_connect_failures: ['rate<0.01'] },
+    });
+    const renderer = values.quiet ? undefined : createProgressRenderer(io.stdout);
+    const outcome = await runPlan(plan, {
+      signal: io.signal,
+      resultsDir: values.results,
+      runId: createRunId(),
+      ...(renderer ? { onProgress: (update) => renderer.update(update) } : {}),
+    });
+    renderer?.done();
+    for (const line of formatRunSummary(outcome.summary, outcome.outDir)) println(io.stdout, line);
+    // The server publishes one event a second to every user channel (bus mode, below).
+    await finalizeAndPrintFindings(outcome.outDir, io, { expectedIntervalMs: 1_000 });
+    // A demo shows; it does not judge: only an interruption changes its exit code.
+    return outcome.interrupted ? EXIT.interrupted : EXIT.ok;
+  } finally {
+    await proxy?.close();
+    await server.close();
+  }
 }

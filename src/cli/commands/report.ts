@@ -1,7 +1,34 @@
+/** `streamsoak report DIR`: rebuilds report.html (and junit.xml) of a results folder. */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../core/errors.js';
+import { writeHtmlReport } from '../../report/html-report.js';
+import { writeJunit } from '../../report/junit.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
-// Not built yet: the issue that brings `streamsoak report` replaces this file.
-export async function run(_args: string[], io: CliIo): Promise<number> {
-  println(io.stderr, 'streamsoak report: not implemented yet');
-  return EXIT.error;
+const USAGE = `usage: streamsoak report DIR [--no-junit]
+
+Rebuilds DIR/report.html — a self-contained page that works offline — from DIR/summary.json,
+DIR/timeline.json and DIR/connections.ndjson, and DIR/junit.xml (one test case per threshold).
+
+options:
+  --no-junit   do not rewrite junit.xml
+  -h, --help   this help`;
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { 'no-junit': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (parsed.values.help) {
+    println(io.stdout, USAGE);
+    return EXIT.ok;
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError(`report takes one results folder\n\n${USAGE}`);
+  const dir = parsed.positionals[0] as string;
+  const report = await writeHtmlReport(dir, { signal: io.signal });
+  println(io.stdout, `report: ${report}`);
+  if (!parsed.values['no-junit']) println(io.stdout, `junit:  ${await writeJunit(dir)}`);
+  return EXIT.ok;
 }

@@ -1,7 +1,201 @@
+/**
+ * `streamsoak run [PLAN] [flags]`: runs a load plan with the Node engine. Flags override the plan
+ * file's fields; the merged plan is validated once (exit 2 naming every bad field). Exit codes:
+ * 0, 99 when a threshold failed, 130 when interrupted (results written either way).
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../core/errors.js';
+import { createRunId, readPlanFile, parsePlan, runPlan, type Plan, type RunOutcome } from '../../engine/index.js';
+import type { MetricsSink } from '../../metrics/snapshot.js';
+import { finalizeResults, type FinalizeOptions } from '../../report/finalize.js';
 import { EXIT, println, type CliIo } from '../io.js';
+import { createProgressRenderer, formatRunSummary } from '../progress.js';
 
-// Not built yet: the issue that brings `streamsoak run` replaces this file.
-export async function run(_args: string[], io: CliIo): Promise<number> {
-  println(io.stderr, 'streamsoak run: not implemented yet');
-  return EXIT.error;
+export const RUN_USAGE = `usage: streamsoak run [PLAN.yaml|PLAN.json] [options]
+
+Target and clients (override the plan file):
+  --url URL               target base URL (target.baseUrl)
+  --sse N                 SSE clients                --ramp-up D   open them over D
+  --poll N                polling clients            --poll-interval D (default 3s)
+  --duration D            run length, e.g. 30s, 5m (required, at most 24h)
+  --token T | --secret S  static token, or mint one per user from the target's JWT secret
+                          (--secret defaults to JWT_ACCESS_SECRET when --mint is given)
+  --send-as header|cookie|query
+  --origin ORIGIN         send Origin; record access-control-allow-origin
+  --query k=v             extra query parameter on both endpoints (repeatable), e.g. mode=tick
+  --reconnect browser|none|backoff
+  --threshold 'metric=expr'  k6 threshold, e.g. 'sse_event_latency=p(95)<500' (repeatable)
+  --workers N|auto
+Output:
+  --results DIR           parent folder of the run's folder (default results)
+  --run-id ID
+  --out prometheus-rw[=URL]  also push live metrics (URL or K6_PROMETHEUS_RW_SERVER_URL)
+  --quiet                 no live progress`;
+
+type Raw = Record<string, unknown>;
+
+function section(raw: Raw, key: string): Raw {
+  const value = raw[key];
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Raw;
+  const fresh: Raw = {};
+  raw[key] = fresh;
+  return fresh;
+}
+
+function toInt(flag: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${flag}: expected a whole number, got "${text}"`);
+  return Number(text);
+}
+
+export interface ParsedRunArgs {
+  plan: Plan;
+  resultsDir: string;
+  runId: string | undefined;
+  remoteWriteUrls: string[];
+  quiet: boolean;
+}
+
+export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Promise<ParsedRunArgs | 'help'> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      sse: { type: 'string' },
+      'ramp-up': { type: 'string' },
+      poll: { type: 'string' },
+      'poll-interval': { type: 'string' },
+      duration: { type: 'string' },
+      token: { type: 'string' },
+      secret: { type: 'string' },
+      mint: { type: 'boolean' },
+      'send-as': { type: 'string' },
+      origin: { type: 'string' },
+      query: { type: 'string', multiple: true },
+      reconnect: { type: 'string' },
+      threshold: { type: 'string', multiple: true },
+      workers: { type: 'string' },
+      results: { type: 'string' },
+      'run-id': { type: 'string' },
+      out: { type: 'string', multiple: true },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  if (positionals.length > 1) throw new UsageError(`streamsoak run takes one plan file, got ${positionals.length}: ${positionals.join(' ')}`);
+  const raw: Raw = positionals[0] !== undefined ? (((await readPlanFile(positionals[0])) ?? {}) as Raw) : {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError('the plan file must hold an object');
+
+  if (values.url !== undefined) section(raw, 'target').baseUrl = values.url;
+  if (values.origin !== undefined) section(raw, 'target').origin = values.origin;
+  for (const pair of values.query ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--query: expected key=value, got "${pair}"`);
+    section(section(raw, 'target'), 'query')[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (values.sse !== undefined) section(raw, 'sse').clients = toInt('sse', values.sse);
+  if (values['ramp-up'] !== undefined) section(raw, 'sse').rampUpMs = values['ramp-up'];
+  if (values.reconnect !== undefined) section(raw, 'sse').reconnect = { policy: values.reconnect };
+  if (values.poll !== undefined) section(raw, 'poll').clients = toInt('poll', values.poll);
+  if (values['poll-interval'] !== undefined) section(raw, 'poll').intervalMs = values['poll-interval'];
+  if (values.duration !== undefined) raw.duration = values.duration;
+  if (values.workers !== undefined) raw.workers = values.workers === 'auto' ? 'auto' : toInt('workers', values.workers);
+  const secret = values.secret ?? (values.mint ? io.env.JWT_ACCESS_SECRET : undefined);
+  if (values.mint && secret === undefined) throw new UsageError('--mint needs --secret or JWT_ACCESS_SECRET');
+  if (values.token !== undefined && secret !== undefined) throw new UsageError('--token and --secret/--mint are exclusive');
+  if (values.token !== undefined) raw.auth = { token: values.token, ...(values['send-as'] ? { sendAs: values['send-as'] } : {}) };
+  else if (secret !== undefined) raw.auth = { secret, ...(values['send-as'] ? { sendAs: values['send-as'] } : {}) };
+  else if (values['send-as'] !== undefined) section(raw, 'auth').sendAs = values['send-as'];
+  for (const item of values.threshold ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--threshold: expected metric=expression, got "${item}"`);
+    const thresholds = section(raw, 'thresholds');
+    const metric = item.slice(0, eq).trim();
+    const list = Array.isArray(thresholds[metric]) ? (thresholds[metric] as unknown[]) : [];
+    thresholds[metric] = [...list, item.slice(eq + 1).trim()];
+  }
+
+  const remoteWriteUrls: string[] = [];
+  for (const out of values.out ?? []) {
+    const [kind, ...rest] = out.split('=');
+    if (kind !== 'prometheus-rw') throw new UsageError(`--out: only prometheus-rw[=URL] is supported, got "${out}"`);
+    const url = rest.length > 0 ? rest.join('=') : io.env.K6_PROMETHEUS_RW_SERVER_URL;
+    if (!url) throw new UsageError('--out prometheus-rw needs a URL: --out prometheus-rw=URL or K6_PROMETHEUS_RW_SERVER_URL');
+    remoteWriteUrls.push(url);
+  }
+
+  return {
+    plan: parsePlan(raw),
+    resultsDir: values.results ?? 'results',
+    runId: values['run-id'],
+    remoteWriteUrls,
+    quiet: values.quiet ?? false,
+  };
+}
+
+/** Builds the remote-write sinks; a failed push is reported once on stderr and never stops the run. */
+export async function createRemoteWriteSinks(urls: readonly string[], testid: string, io: CliIo): Promise<MetricsSink[]> {
+  if (urls.length === 0) return [];
+  const { createRemoteWriteSink } = await import('../../metrics/remote-write.js');
+  return urls.map((url) =>
+    createRemoteWriteSink({
+      url,
+      testid,
+      engine: 'node',
+      signal: io.signal,
+      onError: (error) => println(io.stderr, `streamsoak: remote write to ${url} failed (reported once, the run goes on): ${error.message}`),
+    }),
+  );
+}
+
+/** Diagnosis, report.html and junit.xml (src/report/finalize.ts), then the findings on the terminal. */
+export async function finalizeAndPrintFindings(outDir: string, io: CliIo, options: FinalizeOptions = {}): Promise<void> {
+  // Not given io.signal: after a Ctrl-C it is already aborted, and an interrupted run still gets
+  // its report (a second Ctrl-C exits at once: src/cli/main.ts).
+  const { findings, reportPath } = await finalizeResults(outDir, options);
+  if (findings.length === 0) println(io.stdout, 'diagnosis: no problem found');
+  else {
+    println(io.stdout, 'diagnosis:');
+    for (const finding of findings) {
+      println(io.stdout, `  [${finding.severity}] ${finding.title}`);
+      println(io.stdout, `    evidence: ${finding.evidence}`);
+      println(io.stdout, `    remedy:   ${finding.remedy}`);
+    }
+  }
+  println(io.stdout, `report: ${reportPath}`);
+}
+
+/** The event interval the plan asks the target for (`?interval=` of tick mode), when it says. */
+export function expectedIntervalOf(plan: Plan): number | undefined {
+  const interval = Number(plan.target.query.interval);
+  return Number.isFinite(interval) && interval > 0 ? interval : undefined;
+}
+
+export function exitCodeOf(outcome: RunOutcome): number {
+  if (outcome.interrupted) return EXIT.interrupted;
+  return outcome.summary.thresholdsPassed ? EXIT.ok : EXIT.thresholdsFailed;
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const parsed = await parseRunArgs(args, io);
+  if (parsed === 'help') {
+    println(io.stdout, RUN_USAGE);
+    return EXIT.ok;
+  }
+  const runId = parsed.runId ?? createRunId();
+  const sinks = await createRemoteWriteSinks(parsed.remoteWriteUrls, runId, io);
+  const renderer = parsed.quiet ? undefined : createProgressRenderer(io.stdout);
+  const outcome = await runPlan(parsed.plan, {
+    signal: io.signal,
+    resultsDir: parsed.resultsDir,
+    runId,
+    sinks,
+    ...(renderer ? { onProgress: (update) => renderer.update(update) } : {}),
+  });
+  renderer?.done();
+  for (const line of formatRunSummary(outcome.summary, outcome.outDir)) println(io.stdout, line);
+  const expectedIntervalMs = expectedIntervalOf(parsed.plan);
+  await finalizeAndPrintFindings(outcome.outDir, io, expectedIntervalMs === undefined ? {} : { expectedIntervalMs });
+  return exitCodeOf(outcome);
 }

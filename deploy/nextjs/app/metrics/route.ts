@@ -1,0 +1,9 @@
+/** Prometheus exposition of this instance's view. */
+import { nextHandler } from '../../lib/streamsoak.js';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export async function GET(request: Request): Promise<Response> {
+  return nextHandler.fetch(request);
+}

@@ -1,0 +1,5 @@
+/** The one handler behind every route of the Vercel deployment (see platform.ts). */
+import { createPlatformHandler } from '../shared/platform-app.js';
+import { VERCEL } from './platform.js';
+
+export const vercelHandler = createPlatformHandler(VERCEL, () => process.env);

@@ -1,0 +1,78 @@
+/**
+ * What a stock-k6 `http.get` of an SSE stream tells once it returns: whether the stream opened, how
+ * long the headers took, and what the body held. Used by the sse-hold scenario.
+ */
+import { createSequenceTracker, parseEventPayload } from '../../src/core/event-payload.js';
+import { reasonForStatus, type ConnectFailureReason } from '../../src/core/reasons.js';
+import { createSseParser } from '../../src/core/sse-parser.js';
+import { headerValue, type StreamState } from './sse-connection.js';
+import { K6_REQUEST_TIMEOUT, classifyTransportError } from './transport-errors.js';
+
+/** The fields of a k6 `Response` this reads (so it can be fed without k6). */
+export interface HeldResponse {
+  status: number;
+  error: string;
+  error_code: number;
+  headers: Record<string, string>;
+  timings: { blocked: number; connecting: number; tls_handshaking: number; sending: number; waiting: number };
+}
+
+export type HeldVerdict =
+  | { kind: 'failed'; reason: ConnectFailureReason }
+  /** The target ended the stream before the run did. */
+  | { kind: 'ended'; connectTimeMs: number }
+  /** k6's request timeout fired at the run's end: the stream was still open. */
+  | { kind: 'outlived'; connectTimeMs: number };
+
+export function classifyHeldResponse(res: HeldResponse): HeldVerdict {
+  const connectTimeMs = res.timings.blocked + res.timings.connecting + res.timings.tls_handshaking + res.timings.sending + res.timings.waiting;
+  if (res.error_code === K6_REQUEST_TIMEOUT) {
+    // k6 reports a timeout the same way whether headers came or not. A target that answers no
+    // headers for the whole run is counted as a held stream here: sse-soak tells the two apart.
+    return { kind: 'outlived', connectTimeMs };
+  }
+  if (!res.status) return { kind: 'failed', reason: classifyTransportError(res.error) };
+  if (res.status !== 200) return { kind: 'failed', reason: reasonForStatus(res.status) };
+  if (!/^\s*text\/event-stream\b/i.test(headerValue(res.headers, 'content-type') ?? '')) return { kind: 'failed', reason: 'bad_content_type' };
+  return { kind: 'ended', connectTimeMs };
+}
+
+export interface HeldBody {
+  events: number;
+  heartbeats: number;
+  lost: number;
+  duplicated: number;
+  /** The highest `sentAt` seen, epoch ms: how far into the run the stream delivered. */
+  lastSentAt?: number;
+}
+
+/** Parses a whole body with the shared parser, carrying `Last-Event-ID` and sequences in `state`. */
+export function readHeldBody(body: string, state: StreamState): HeldBody {
+  const result: HeldBody = { events: 0, heartbeats: 0, lost: 0, duplicated: 0 };
+  const parser = createSseParser(
+    {
+      onEvent(event) {
+        result.events++;
+        const payload = parseEventPayload(event.data);
+        if (payload === undefined) return;
+        result.lastSentAt = Math.max(result.lastSentAt ?? 0, payload.sentAt);
+        let tracker = state.trackers.get(payload.stream);
+        if (tracker === undefined) {
+          tracker = createSequenceTracker();
+          state.trackers.set(payload.stream, tracker);
+        }
+        const lostBefore = tracker.lost;
+        if (tracker.observe(payload.seq) === 'duplicate') result.duplicated++;
+        else result.lost += tracker.lost - lostBefore;
+      },
+      onComment() {
+        result.heartbeats++;
+      },
+    },
+    { lastEventId: state.lastEventId },
+  );
+  parser.push(body);
+  parser.end();
+  state.lastEventId = parser.lastEventId;
+  return result;
+}

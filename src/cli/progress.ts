@@ -1,0 +1,106 @@
+/**
+ * Live progress of a run, rendered from the engine's once-a-second `ProgressUpdate` (as autocannon's
+ * progress tracker renders what its engine emits). On a terminal one status block is redrawn in
+ * place; elsewhere (CI logs, pipes) one plain line is printed per interval.
+ */
+import { formatDurationMs } from '../core/duration.js';
+import type { ProgressUpdate } from '../engine/progress-update.js';
+import type { Summary } from '../metrics/results-schema.js';
+
+export interface ProgressRenderer {
+  update(update: ProgressUpdate): void;
+  /** Leaves the last block on screen and moves below it. */
+  done(): void;
+}
+
+function formatCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).filter(([, n]) => n > 0);
+  return entries.length === 0 ? '0' : entries.map(([reason, n]) => `${reason} ${n}`).join(', ');
+}
+
+const ms = (value: number | null): string => (value === null ? '-' : `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`);
+
+/** The plain one-line form. */
+export function formatProgressLine(update: ProgressUpdate): string {
+  const left = Math.max(0, update.durationMs - update.elapsedMs);
+  return [
+    `[${formatDurationMs(update.elapsedMs)}${update.final ? ' done' : `, ${formatDurationMs(left)} left`}]`,
+    `sse open ${update.sseOpen}${update.final ? '' : `/${update.sseTarget}`}`,
+    `events/s ${Math.round(update.eventsPerSecond)}`,
+    `p99 ${ms(update.latencyP99Ms)}`,
+    `drops ${formatCounts(update.drops)}`,
+    `failures ${formatCounts(update.connectFailures)}`,
+    ...(update.pollClients > 0 ? [`polls/s ${Math.round(update.pollRequestsPerSecond)}`, `poll delay p99 ${ms(update.pollDelayP99Ms)}`] : []),
+    `loop p99 ${ms(update.eventLoopDelayP99Ms)}`,
+  ].join(' | ');
+}
+
+/** The multi-line block drawn on a terminal. */
+export function formatProgressBlock(update: ProgressUpdate): string[] {
+  const left = Math.max(0, update.durationMs - update.elapsedMs);
+  const width = 24;
+  const filled = Math.min(width, Math.round((update.elapsedMs / update.durationMs) * width));
+  return [
+    `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${formatDurationMs(update.elapsedMs)} / ${formatDurationMs(update.durationMs)}${update.final ? ' (done)' : `, ${formatDurationMs(left)} left`}`,
+    `  SSE     open ${update.sseOpen}${update.final ? '' : ` of ${update.sseTarget}`}   connects ${update.connects}   reconnects ${update.reconnects}`,
+    `  events  ${Math.round(update.eventsPerSecond)}/s   latency p99 ${ms(update.latencyP99Ms)}   lost ${update.eventsLost}`,
+    `  drops   ${formatCounts(update.drops)}`,
+    `  failed  ${formatCounts(update.connectFailures)}`,
+    `  polling ${update.pollClients} clients   ${Math.round(update.pollRequestsPerSecond)} req/s   delivery delay p99 ${ms(update.pollDelayP99Ms)}`,
+    `  harness event-loop p99 ${ms(update.eventLoopDelayP99Ms)}   cpu ${update.cpuPercent === null ? '-' : `${Math.round(update.cpuPercent)}%`}`,
+  ];
+}
+
+export function createProgressRenderer(stream: NodeJS.WritableStream & { isTTY?: boolean }): ProgressRenderer {
+  if (!stream.isTTY) {
+    return {
+      update: (update) => stream.write(`${formatProgressLine(update)}\n`),
+      done: () => undefined,
+    };
+  }
+  let drawnLines = 0;
+  return {
+    update(update) {
+      const lines = formatProgressBlock(update);
+      // Move up over the previous block and clear each line before drawing (ANSI CSI sequences).
+      const up = drawnLines > 0 ? `\x1b[${drawnLines}F` : '';
+      stream.write(`${up}${lines.map((line) => `\x1b[2K${line}`).join('\n')}\n`);
+      drawnLines = lines.length;
+    },
+    done() {
+      drawnLines = 0;
+    },
+  };
+}
+
+/** The end-of-run block: what happened, in the numbers a reader looks for first. */
+export function formatRunSummary(summary: Summary, outDir: string): string[] {
+  const values = (name: string): Record<string, number> => summary.metrics[name]?.values ?? {};
+  const latency = values('sse_event_latency');
+  const pollDelay = values('poll_delivery_delay');
+  const trend = (v: Record<string, number>): string =>
+    v.count ? `p50 ${ms(v.med ?? null)}, p95 ${ms(v['p(95)'] ?? null)}, p99 ${ms(v['p(99)'] ?? null)}, max ${ms(v.max ?? null)}` : 'no samples';
+  const lines = [
+    `run ${summary.runId}: ${formatDurationMs(summary.durationMs)}${summary.interrupted ? ' (interrupted)' : ''} against ${summary.target.baseUrl}`,
+    `  SSE      ${values('sse_connects').count ?? 0} opened, ${values('sse_reconnects').count ?? 0} reconnects, max open ${values('sse_open_connections').max ?? 0}`,
+    `  failures ${formatCounts(summary.breakdown.sse_connect_failures ?? {})}`,
+    `  drops    ${formatCounts(summary.breakdown.sse_drops ?? {})}`,
+    `  events   ${values('sse_events').count ?? 0} received, ${values('sse_events_lost').count ?? 0} lost, ${values('sse_events_duplicated').count ?? 0} duplicated`,
+    `  latency  ${trend(latency)}`,
+  ];
+  if ((values('poll_requests').count ?? 0) > 0) {
+    lines.push(`  polling  ${values('poll_requests').count} requests (${formatCounts(summary.breakdown.poll_requests ?? {})}), delivery delay ${trend(pollDelay)}`);
+  }
+  if (summary.harness) {
+    const h = summary.harness;
+    lines.push(
+      `  harness  ${h.workers} worker${h.workers === 1 ? '' : 's'}, event-loop delay p99 ${ms(h.eventLoopDelayMs?.p99 ?? null)}, cpu avg ${Math.round(h.cpuPercent?.avg ?? 0)}%${h.bottleneck ? ' — BOTTLENECK' : ''}`,
+    );
+  }
+  for (const result of summary.thresholds) {
+    lines.push(`  ${result.ok ? '✓' : '✗'} ${result.metric}: ${result.expression} (actual ${result.actual ?? 'n/a'})`);
+  }
+  for (const warning of summary.warnings) lines.push(`  ! ${warning}`);
+  lines.push(`results: ${outDir}`);
+  return lines;
+}

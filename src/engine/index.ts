@@ -1,0 +1,291 @@
+/**
+ * `runPlan`: the coordinator of a run. It starts the workers (in this process, or forked), merges
+ * their reports every second (HDR histograms, counters, gauges, harness health), streams records and
+ * the timeline to the results folder, pushes a snapshot to each metrics sink, reports progress,
+ * applies the bail-out, and writes `summary.json` at the end. Failures of the target are data:
+ * this function throws only for failures of the harness itself (a results folder it cannot write).
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { resolve } from 'node:path';
+import { createRunAggregate, type RunAggregate } from '../metrics/run-aggregate.js';
+import { createResultsWriter } from '../metrics/results-writer.js';
+import { RESULTS_SCHEMA_VERSION, summarySchema, type ConnectionRecord, type Summary, type SummaryInput } from '../metrics/results-schema.js';
+import type { MetricsSink } from '../metrics/snapshot.js';
+import { attachThresholds, buildSummaryMetrics, evaluateThresholds } from '../metrics/summary-metrics.js';
+import { VERSION } from '../version.js';
+import { resolveLocalAddresses } from './dispatchers.js';
+import { maxSseClients, type Plan } from './plan.js';
+import type { ProgressUpdate } from './progress-update.js';
+import type { WorkerReport } from './recorder.js';
+import { sseStages, targetAt } from './stages.js';
+import { createInProcessWorker, spawnWorker, type WorkerHandle } from './worker-pool.js';
+
+export { planSchema, parsePlan, loadPlanFile, readPlanFile, maxSseClients, MAX_RUN_DURATION_MS } from './plan.js';
+export type { Plan, PlanInput } from './plan.js';
+export type { ProgressUpdate } from './progress-update.js';
+
+export interface RunPlanOptions {
+  /** Aborting ends the run early: open streams end as `client_closed`, files are written. */
+  signal?: AbortSignal;
+  /** Parent folder of the run's folder (default `results`). */
+  resultsDir?: string;
+  runId?: string;
+  sinks?: MetricsSink[];
+  onProgress?: (update: ProgressUpdate) => void;
+}
+
+export interface RunOutcome {
+  summary: Summary;
+  outDir: string;
+  interrupted: boolean;
+}
+
+const INTERVAL_MS = 1_000;
+/** Connections per worker process when `workers: auto` (the per-process file limit here is 20,000). */
+export const CONNECTIONS_PER_WORKER = 9_000;
+/** Event-loop delay p99 past which the harness, not the target, may be what latency measures. */
+const BOTTLENECK_EVENT_LOOP_P99_MS = 50;
+const BOTTLENECK_CPU_PERCENT = 90;
+
+export function createRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+export function resolveWorkerCount(setting: Plan['workers'], connections: number): number {
+  if (setting !== 'auto') return setting;
+  return Math.max(1, Math.ceil(connections / CONNECTIONS_PER_WORKER));
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '[::1]' || hostname === '::1';
+}
+
+function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolveSleep) => {
+    if (signal?.aborted) return resolveSleep();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolveSleep();
+    };
+    const timer = setTimeout(done, Math.max(0, at - Date.now()));
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise<RunOutcome> {
+  const { signal, sinks = [], onProgress } = options;
+  const runId = options.runId ?? createRunId();
+  const outDir = resolve(options.resultsDir ?? 'results', runId);
+  const totalConnections = maxSseClients(plan) + plan.poll.clients;
+  const workerCount = resolveWorkerCount(plan.workers, totalConnections);
+  const localAddresses = resolveLocalAddresses(plan.localAddresses, plan.target.baseUrl, totalConnections);
+  const warnings: string[] = [];
+  const problems = new Set<string>();
+  const onProblem = (message: string): void => {
+    if (!problems.has(message)) warnings.push(message);
+    problems.add(message);
+  };
+  const handles: WorkerHandle[] =
+    workerCount === 1
+      ? [createInProcessWorker(0)]
+      : await Promise.all(Array.from({ length: workerCount }, (_, worker) => spawnWorker(worker, onProblem)));
+  // The clock starts once every worker has loaded: process start-up is not run time.
+  const startedAt = Date.now();
+  const writer = await createResultsWriter(outDir, { startedAt, intervalMs: INTERVAL_MS });
+  const aggregate: RunAggregate = createRunAggregate();
+  const outcomes: Record<string, number> = { failed: 0, dropped: 0, closed: 0 };
+  const stages = sseStages(plan.sse);
+
+  const absorb = (reports: readonly WorkerReport[]): void => {
+    for (const report of reports) {
+      aggregate.add(report);
+      writer.writeRecords(report.records);
+      for (const record of report.records as ConnectionRecord[]) outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1;
+    }
+  };
+  const pushToSinks = (at: number): void => {
+    // A snapshot reads every whole-run histogram: not worth doing for nobody.
+    if (sinks.length === 0) return;
+    const snapshot = aggregate.snapshot({ testid: runId, at, elapsedMs: at - startedAt });
+    for (const sink of sinks) {
+      try {
+        sink.push(snapshot);
+      } catch (error) {
+        // A sink must never stop the run (snapshot.ts): note it once and go on.
+        onProblem(`metrics sink ${sink.name} failed: ${(error as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(handles.map((handle) => handle.start({ plan, worker: handle.index, workers: workerCount, startedAt, localAddresses })));
+
+  let interrupted = false;
+  let bailedOut: string | undefined;
+  const endAt = startedAt + plan.duration;
+  let lastEvents = 0;
+  let lastPolls = 0;
+  let lastProgressMs = 0;
+  const progress = (tMs: number, point: ReturnType<RunAggregate['closeWindow']>, final: boolean): void => {
+    if (!onProgress) return;
+    const events = aggregate.counter('sse_events');
+    const polls = aggregate.counter('poll_requests');
+    const windowSeconds = Math.max(0.001, (tMs - lastProgressMs) / 1000);
+    // tMs is wall-clock time since the start: when the process was late, the window was longer.
+    onProgress({
+      elapsedMs: tMs,
+      durationMs: plan.duration,
+      sseOpen: point.sseOpen,
+      sseTarget: final ? 0 : targetAt(stages, tMs),
+      pollClients: point.pollClients,
+      eventsPerSecond: (events - lastEvents) / windowSeconds,
+      pollRequestsPerSecond: (polls - lastPolls) / windowSeconds,
+      eventsTotal: events,
+      connects: aggregate.counter('sse_connects'),
+      reconnects: aggregate.counter('sse_reconnects'),
+      eventsLost: aggregate.counter('sse_events_lost'),
+      drops: aggregate.breakdown('sse_drops'),
+      connectFailures: aggregate.breakdown('sse_connect_failures'),
+      latencyP99Ms: point.sseLatencyMs?.p99 ?? null,
+      pollDelayP99Ms: point.pollDelayMs?.p99 ?? null,
+      eventLoopDelayP99Ms: point.eventLoopDelayP99Ms,
+      cpuPercent: point.cpuPercent,
+      final,
+    });
+    lastEvents = events;
+    lastPolls = polls;
+    lastProgressMs = tMs;
+  };
+
+  const abortOnFail = Object.entries(plan.thresholds).flatMap(([metric, inputs]) =>
+    inputs
+      .filter((input) => typeof input !== 'string' && input.abortOnFail)
+      .map((input) => ({ metric, input, delayMs: typeof input === 'string' ? 0 : (input.delayAbortEval ?? 0) })),
+  );
+
+  for (let tick = 1; ; tick++) {
+    await sleepUntil(Math.min(startedAt + tick * INTERVAL_MS, endAt), signal);
+    if (signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    if (Date.now() >= endAt) break;
+    absorb((await Promise.all(handles.map((handle) => handle.collect()))).flat());
+    const point = aggregate.closeWindow(tick);
+    writer.writePoint(point);
+    pushToSinks(Date.now());
+    progress(Date.now() - startedAt, point, false);
+
+    const connectFailures = aggregate.counter('sse_connect_failures');
+    const drops = aggregate.counter('sse_drops');
+    if (plan.bailout.connectFailures !== undefined && connectFailures >= plan.bailout.connectFailures) {
+      bailedOut = `${connectFailures} connect failures reached the bail-out of ${plan.bailout.connectFailures}`;
+    } else if (plan.bailout.drops !== undefined && drops >= plan.bailout.drops) {
+      bailedOut = `${drops} drops reached the bail-out of ${plan.bailout.drops}`;
+    } else if (abortOnFail.length > 0) {
+      const elapsedMs = Date.now() - startedAt;
+      const due = abortOnFail.filter((entry) => elapsedMs >= entry.delayMs);
+      if (due.length > 0) {
+        const metrics = buildSummaryMetrics(aggregate, elapsedMs);
+        const failed = evaluateThresholds(
+          Object.fromEntries(due.map((entry) => [entry.metric, [entry.input]])),
+          metrics,
+          aggregate,
+          elapsedMs,
+        ).find((result) => !result.ok);
+        if (failed) bailedOut = `threshold ${failed.metric}: ${failed.expression} failed (abortOnFail) at ${failed.actual}`;
+      }
+    }
+    if (bailedOut !== undefined) break;
+  }
+
+  // The end: every user closes (open streams are `client_closed`), the last reports come in.
+  absorb((await Promise.all(handles.map((handle) => handle.stop()))).flat());
+  const endedAt = Date.now();
+  const durationMs = endedAt - startedAt;
+  const lastPoint = aggregate.closeWindow(Math.round(durationMs) / 1000);
+  writer.writePoint(lastPoint);
+  pushToSinks(endedAt);
+  progress(durationMs, lastPoint, true);
+  for (const sink of sinks) {
+    try {
+      await sink.close();
+    } catch (error) {
+      warnings.push(`metrics sink ${sink.name} failed to close: ${(error as Error).message}`);
+    }
+  }
+
+  if (bailedOut !== undefined) warnings.push(`bailed out early: ${bailedOut}`);
+  const metrics = buildSummaryMetrics(aggregate, durationMs);
+  const thresholdResults = evaluateThresholds(plan.thresholds, metrics, aggregate, durationMs);
+  attachThresholds(metrics, thresholdResults);
+  const harness = aggregate.harness();
+  const bottleneck = harness.eventLoopDelayMs.p99 > BOTTLENECK_EVENT_LOOP_P99_MS || harness.busiestProcessCpuAvg > BOTTLENECK_CPU_PERCENT;
+  if (bottleneck) {
+    warnings.push(
+      `the harness may have been the bottleneck (event-loop delay p99 ${harness.eventLoopDelayMs.p99} ms, busiest process at ` +
+        `${harness.busiestProcessCpuAvg}% of a core on average): latency figures include the harness's own delay; use more workers or fewer clients`,
+    );
+  }
+  const harnessFailures = (aggregate.breakdown('sse_connect_failures').client_fd_limit ?? 0) + (aggregate.breakdown('sse_connect_failures').client_ports_exhausted ?? 0);
+  if (harnessFailures > 0) {
+    warnings.push(`${harnessFailures} attempts failed on the harness's side (file descriptors or source ports), not the target's`);
+  }
+  const hostname = new URL(plan.target.baseUrl).hostname;
+  const sameHost = isLoopbackHost(hostname);
+  if (!sameHost) warnings.push('the target is on another host: event latency includes the clock offset between the two machines');
+  const cpus = os.cpus();
+  const summaryInput: SummaryInput = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'streamsoak', version: VERSION },
+    engine: 'node',
+    runId,
+    testid: runId,
+    startedAt: new Date(startedAt).toISOString(),
+    endedAt: new Date(endedAt).toISOString(),
+    durationMs,
+    interrupted,
+    target: { baseUrl: plan.target.baseUrl, ssePath: plan.target.ssePath, pollPath: plan.target.pollPath },
+    plan: redactPlan(plan),
+    machine: {
+      hostname: os.hostname(),
+      platform: os.platform(),
+      arch: os.arch(),
+      cpus: cpus.length,
+      ...(cpus[0] ? { cpuModel: cpus[0].model } : {}),
+      totalMemoryBytes: os.totalmem(),
+      runtime: `node ${process.version}`,
+    },
+    metrics,
+    breakdown: {
+      sse_connect_failures: aggregate.breakdown('sse_connect_failures'),
+      sse_drops: aggregate.breakdown('sse_drops'),
+      poll_requests: aggregate.breakdown('poll_requests'),
+      sse_outcomes: outcomes,
+    },
+    thresholds: thresholdResults,
+    thresholdsPassed: thresholdResults.every((result) => result.ok),
+    harness: {
+      workers: workerCount,
+      eventLoopDelayMs: harness.eventLoopDelayMs,
+      cpuPercent: harness.cpuPercent,
+      peakRssBytes: harness.peakRssBytes,
+      bottleneck,
+    },
+    clock: sameHost ? { method: 'same-host', offsetMs: 0, uncertaintyMs: 0 } : { method: 'unknown' },
+    findings: [],
+    warnings,
+  };
+  const summary = summarySchema.parse(summaryInput);
+  await writer.finish(summary);
+  aggregate.destroy();
+  return { summary, outDir, interrupted };
+}
+
+/** The plan as run, without secrets: tokens and signing secrets never reach a results folder. */
+function redactPlan(plan: Plan): unknown {
+  if (!plan.auth) return plan;
+  const auth = 'token' in plan.auth ? { ...plan.auth, token: '(redacted)' } : { ...plan.auth, secret: '(redacted)' };
+  return { ...plan, auth };
+}

@@ -1,0 +1,215 @@
+/**
+ * A load plan: one zod schema, validated once at the boundary (STYLE.md). Types are inferred from it.
+ * Durations accept k6's `30s`/`5m` strings or milliseconds. An invalid plan throws
+ * `InvalidConfigError` naming every bad field (exit 2 in the CLI).
+ */
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { parseDurationMs } from '../core/duration.js';
+import { InvalidConfigError } from '../core/errors.js';
+import { METRIC_NAMES } from '../core/metric-names.js';
+import { parseThresholdExpression, parseThresholdMetricKey } from '../core/thresholds.js';
+import { parseOrThrow } from '../core/validate.js';
+
+/** A run must stop by itself: DESIGN.md, "Safety". */
+export const MAX_RUN_DURATION_MS = 24 * 3_600_000;
+
+function durationMs(what: string, options: { min?: number; max?: number } = {}) {
+  return z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const parsed = parseDurationMs(value);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${what}: "${value}" is not a duration (e.g. 500ms, 30s, 5m, 1h30m)` });
+      return z.NEVER;
+    }
+    if (options.min !== undefined && parsed < options.min) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be at least ${options.min} ms` });
+      return z.NEVER;
+    }
+    if (options.max !== undefined && parsed > options.max) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be at most ${options.max} ms (24h): every run is bounded` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
+const path = z.string().startsWith('/', 'a path starting with "/"');
+
+const targetSchema = z
+  .object({
+    baseUrl: httpUrl,
+    ssePath: path.default('/api/calls/events'),
+    pollPath: path.default('/api/calls/poll'),
+    /** Extra query parameters on both endpoints, e.g. `{ mode: 'tick', interval: '1000' }`. */
+    query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    /** Sent as the `Origin` header: the response's `access-control-allow-origin` is recorded. */
+    origin: z.string().min(1).optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+const sendAs = z.enum(['header', 'cookie', 'query']).default('header');
+
+const authSchema = z.union([
+  z.object({ token: z.string().min(1), sendAs }).strict(),
+  z
+    .object({
+      /** `JWT_ACCESS_SECRET` of the target: one token is minted per virtual user. */
+      secret: z.string().min(1),
+      userPrefix: z.string().default('user-'),
+      sendAs,
+    })
+    .strict(),
+]);
+
+const stageSchema = z.object({ duration: durationMs('stage duration'), target: z.number().int().nonnegative() }).strict();
+
+const reconnectSchema = z.discriminatedUnion('policy', [
+  z
+    .object({
+      /** EventSource's rules: the server's `retry`, 3 s by default, `Last-Event-ID`, stop on 204 / non-200 / wrong type. */
+      policy: z.literal('browser'),
+      defaultRetryMs: durationMs('reconnect.defaultRetryMs').default(3_000),
+      /** Up to this much random delay added to each wait, so a dropped crowd does not return at once. */
+      jitterMs: durationMs('reconnect.jitterMs').default(1_000),
+    })
+    .strict(),
+  z.object({ policy: z.literal('none') }).strict(),
+  z
+    .object({
+      policy: z.literal('backoff'),
+      initialMs: durationMs('reconnect.initialMs', { min: 1 }).default(1_000),
+      maxMs: durationMs('reconnect.maxMs', { min: 1 }).default(30_000),
+      factor: z.number().min(1).default(2),
+      jitterMs: durationMs('reconnect.jitterMs').default(1_000),
+    })
+    .strict(),
+]);
+
+const sseSchema = z
+  .object({
+    clients: z.number().int().nonnegative().max(1_000_000).default(0),
+    /** k6 ramping-vus style: the number of open clients moves linearly to each stage's target. */
+    stages: z.array(stageSchema).min(1).optional(),
+    reconnect: reconnectSchema.default({ policy: 'browser', defaultRetryMs: 3_000, jitterMs: 1_000 }),
+    /** Spread the first connections of `clients` (no stages) over this long instead of opening all at once. */
+    rampUpMs: durationMs('sse.rampUpMs').default(0),
+  })
+  .strict();
+
+const pollSchema = z
+  .object({
+    clients: z.number().int().nonnegative().max(1_000_000).default(0),
+    /** 3 s by default: the troubleshooting guide's polling fallback. */
+    intervalMs: durationMs('poll.intervalMs', { min: 10 }).default(3_000),
+    /** Each poll's intended start moves by up to ± this much; first polls are spread over one interval. */
+    jitterMs: durationMs('poll.jitterMs').default(0),
+  })
+  .strict();
+
+const thresholdItemSchema = z.union([
+  z.string(),
+  z.object({ threshold: z.string(), abortOnFail: z.boolean().default(false), delayAbortEval: durationMs('delayAbortEval').optional() }).strict(),
+]);
+
+const thresholdsSchema = z.record(z.string(), z.array(thresholdItemSchema).min(1)).superRefine((thresholds, ctx) => {
+  for (const [key, items] of Object.entries(thresholds)) {
+    const metric = parseThresholdMetricKey(key);
+    if (typeof metric === 'string') {
+      ctx.addIssue({ code: 'custom', path: [key], message: metric });
+    } else if (!(METRIC_NAMES as readonly string[]).includes(metric.name)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `unknown metric "${metric.name}" (known: ${METRIC_NAMES.join(', ')})` });
+    }
+    items.forEach((item, index) => {
+      const parsed = parseThresholdExpression(typeof item === 'string' ? item : item.threshold);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', path: [key, index], message: parsed });
+    });
+  }
+});
+
+const loopbackAddress = z.string().refine((value) => (isIP(value) === 4 && value.startsWith('127.')) || value === '::1', {
+  message: 'a loopback address (127.0.0.0/8 or ::1): source-address rotation is for loopback targets',
+});
+
+export const planSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    target: targetSchema,
+    auth: authSchema.optional(),
+    sse: sseSchema.default({ clients: 0, reconnect: { policy: 'browser', defaultRetryMs: 3_000, jitterMs: 1_000 }, rampUpMs: 0 }),
+    poll: pollSchema.default({ clients: 0, intervalMs: 3_000, jitterMs: 0 }),
+    duration: durationMs('duration', { min: 1, max: MAX_RUN_DURATION_MS }),
+    thresholds: thresholdsSchema.default({}),
+    /** Stop the run early once the target is clearly failing. */
+    bailout: z
+      .object({
+        connectFailures: z.number().int().positive().optional(),
+        drops: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({}),
+    /** Worker processes; `auto` uses one per ~9,000 connections (the per-process file limit here is 20,000). */
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
+    /** Source addresses to rotate connections over (a list, or `{ count }` for 127.0.0.1...127.0.0.N). */
+    localAddresses: z
+      .union([z.array(loopbackAddress).min(1), z.object({ count: z.number().int().min(1).max(254) }).strict()])
+      .optional(),
+    timeouts: z
+      .object({
+        connectMs: durationMs('timeouts.connectMs', { min: 1 }).default(10_000),
+        headersMs: durationMs('timeouts.headersMs', { min: 1 }).default(10_000),
+        /**
+         * Our own end of a silent stream (`idle_timeout`); 0: never (the target's limits are what we
+         * measure). undici checks it on a coarse timer: expect up to ~1 s more.
+         */
+        idleMs: durationMs('timeouts.idleMs').default(0),
+        pollRequestMs: durationMs('timeouts.pollRequestMs', { min: 1 }).default(10_000),
+      })
+      .strict()
+      .default({ connectMs: 10_000, headersMs: 10_000, idleMs: 0, pollRequestMs: 10_000 }),
+  })
+  .strict()
+  .superRefine((plan, ctx) => {
+    if (plan.sse.clients === 0 && plan.sse.stages === undefined && plan.poll.clients === 0) {
+      ctx.addIssue({ code: 'custom', path: ['sse', 'clients'], message: 'the plan has no clients: set sse.clients, sse.stages or poll.clients' });
+    }
+  });
+
+export type Plan = z.infer<typeof planSchema>;
+export type PlanInput = z.input<typeof planSchema>;
+export type ReconnectPolicy = Plan['sse']['reconnect'];
+export type Stage = z.infer<typeof stageSchema>;
+
+export function parsePlan(input: unknown): Plan {
+  return parseOrThrow(planSchema, input, 'plan');
+}
+
+/** The most SSE clients open at once over the run. */
+export function maxSseClients(plan: Plan): number {
+  return plan.sse.stages ? Math.max(0, ...plan.sse.stages.map((stage) => stage.target)) : plan.sse.clients;
+}
+
+/** Reads a plan from a YAML or JSON file (JSON is YAML, so one parser reads both). */
+export async function loadPlanFile(file: string): Promise<Plan> {
+  return parsePlan(await readPlanFile(file));
+}
+
+/** The file's content, not validated yet (the CLI merges flags into it first). */
+export async function readPlanFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidConfigError('plan', [`${file}: cannot read it (${(error as Error).message})`], { cause: error });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new InvalidConfigError('plan', [`${file}: not valid YAML or JSON (${(error as Error).message})`], { cause: error });
+  }
+  return raw;
+}

@@ -1,0 +1,115 @@
+/**
+ * A virtual polling user, as the troubleshooting guide's fallback does it: `GET pollPath?since=ID`
+ * every interval. Polls run on a fixed schedule and every figure is taken from the poll's *intended*
+ * start (wrk2's rule): when the server is slow the next poll starts late, and that lateness is
+ * measured instead of hidden (no coordinated omission).
+ */
+import type { Pool } from 'undici';
+import { isEventPayload } from '../core/event-payload.js';
+import { statusClass } from '../core/reasons.js';
+import { buildPath, type CredentialSource, type Credentials } from './auth.js';
+import type { Plan } from './plan.js';
+import type { Recorder } from './recorder.js';
+import { nowMs } from './sse-attempt.js';
+
+export interface PollUserContext {
+  plan: Plan;
+  recorder: Recorder;
+  pool: Pool;
+  credentials: CredentialSource;
+}
+
+export class PollUser {
+  private readonly context: PollUserContext;
+  readonly client: number;
+  private credentials: Credentials | undefined;
+  private cursor: string | undefined;
+  private scheduledAt = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly abort = new AbortController();
+  private inFlight: Promise<void> | undefined;
+  private started = false;
+
+  constructor(context: PollUserContext, client: number) {
+    this.context = context;
+    this.client = client;
+  }
+
+  /** Starts polling; the first poll is at `firstAt` (epoch ms), then every interval after it. */
+  start(firstAt: number): void {
+    this.started = true;
+    this.context.recorder.pollClients++;
+    this.scheduledAt = firstAt;
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    if (this.started) this.context.recorder.pollClients--;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.abort.abort(new Error('closed by the plan'));
+    await this.inFlight;
+  }
+
+  private schedule(): void {
+    const { jitterMs } = this.context.plan.poll;
+    const intendedAt = this.scheduledAt + (jitterMs > 0 ? (Math.random() * 2 - 1) * jitterMs : 0);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.inFlight = this.poll(intendedAt).finally(() => {
+        this.inFlight = undefined;
+        if (this.abort.signal.aborted) return;
+        // The schedule does not move when a poll is late: a late poll is followed at once by the
+        // next one, and both count their lateness.
+        this.scheduledAt += this.context.plan.poll.intervalMs;
+        this.schedule();
+      });
+    }, Math.max(0, intendedAt - nowMs()));
+    this.timer.unref();
+  }
+
+  private async poll(intendedAt: number): Promise<void> {
+    const { plan, recorder, pool } = this.context;
+    this.credentials ??= await this.context.credentials(this.client);
+    const first = this.cursor === undefined;
+    const path = buildPath(plan.target.pollPath, plan.target.query, this.credentials.query, first ? {} : { since: this.cursor as string });
+    const headers: Record<string, string> = { accept: 'application/json', ...plan.target.headers, ...this.credentials.headers };
+    if (plan.target.origin !== undefined) headers.origin = plan.target.origin;
+    let status: number | undefined;
+    try {
+      const response = await pool.request({ path, method: 'GET', headers, signal: this.abort.signal });
+      status = response.statusCode;
+      const text = await response.body.text();
+      const receivedAt = nowMs();
+      recorder.count('poll_requests', 1, statusClass(status));
+      recorder.trend('poll_request_duration', receivedAt - intendedAt);
+      if (status !== 200) return;
+      const cursorHeader = response.headers['x-poll-cursor'];
+      let items: unknown;
+      try {
+        items = JSON.parse(text);
+      } catch {
+        items = undefined;
+      }
+      let lastId: string | undefined;
+      if (Array.isArray(items)) {
+        for (const item of items as unknown[]) {
+          if (typeof item !== 'object' || item === null) continue;
+          const id = (item as { id?: unknown }).id;
+          if (typeof id === 'string' || typeof id === 'number') lastId = String(id);
+          // The first poll has no `since`: what it returns happened before this user arrived, so
+          // it sets the cursor and is not counted as delivered.
+          if (first) continue;
+          recorder.count('poll_events');
+          if (isEventPayload(item)) recorder.trend('poll_delivery_delay', receivedAt - item.sentAt);
+        }
+      }
+      const cursor = typeof cursorHeader === 'string' ? cursorHeader : lastId;
+      if (cursor !== undefined && cursor !== '') this.cursor = cursor;
+      else if (first) this.cursor = '0';
+    } catch {
+      if (this.abort.signal.aborted) return;
+      recorder.count('poll_requests', 1, statusClass(undefined));
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The coordinator's handles on its workers: the run's share in this process (one worker), or forked
+ * processes (several), behind one interface. Source files (.ts, in tests) are forked through tsx;
+ * compiled files (.js, in dist/) with plain node.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startLoadWorker, type LoadWorker, type LoadWorkerOptions } from './load-worker.js';
+import type { WorkerReport } from './recorder.js';
+import type { FromWorker, ToWorker } from './worker-process.js';
+
+export interface WorkerHandle {
+  readonly index: number;
+  /** Starts the worker's share of the run (the clock is shared: `options.startedAt`). */
+  start(options: LoadWorkerOptions): Promise<void>;
+  /** The reports that arrived since the last call (normally one; none when the worker is late). */
+  collect(): Promise<WorkerReport[]>;
+  /** Stops the worker and returns its remaining reports. */
+  stop(): Promise<WorkerReport[]>;
+}
+
+export function createInProcessWorker(index: number): WorkerHandle {
+  let worker: LoadWorker | undefined;
+  return {
+    index,
+    async start(options) {
+      worker = startLoadWorker(options);
+    },
+    // Same process: histograms are handed over, not encoded and decoded again.
+    collect: async () => (worker ? [worker.collect({ encode: false })] : []),
+    stop: async () => (worker ? [await worker.stop({ encode: false })] : []),
+  };
+}
+
+// A worker that does not answer a collect in this long is reported missing for that second.
+const COLLECT_TIMEOUT_MS = 5_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+/** Forks a worker process and waits until it has loaded, so process start-up is not run time. */
+export async function spawnWorker(index: number, onProblem: (message: string) => void): Promise<WorkerHandle> {
+  const isSource = import.meta.url.endsWith('.ts');
+  const file = fileURLToPath(new URL(isSource ? './worker-process.ts' : './worker-process.js', import.meta.url));
+  const child: ChildProcess = fork(file, [], {
+    execArgv: isSource ? ['--import', 'tsx'] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  const waiting = new Map<FromWorker['type'], Array<(message: FromWorker | undefined) => void>>();
+  let exited = false;
+  const settleAll = (): void => {
+    for (const queue of waiting.values()) for (const resolve of queue.splice(0)) resolve(undefined);
+  };
+  // Reports are data, not answers: one that arrives late is kept for the next collect, never lost.
+  const reports: WorkerReport[] = [];
+  child.on('message', (message: FromWorker) => {
+    if (message.type === 'error') {
+      onProblem(`worker ${index}: ${message.message}`);
+      return;
+    }
+    if (message.type === 'report' || message.type === 'stopped') reports.push(message.report);
+    waiting.get(message.type)?.shift()?.(message);
+  });
+  child.on('exit', (code, signal) => {
+    exited = true;
+    if (code !== 0 && code !== null) onProblem(`worker ${index} exited with ${code}`);
+    if (signal !== null && signal !== 'SIGINT') onProblem(`worker ${index} was killed by ${signal}`);
+    settleAll();
+  });
+
+  function request(message: ToWorker, reply: FromWorker['type'], timeoutMs: number): Promise<FromWorker | undefined> {
+    if (exited || !child.connected) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const queue = waiting.get(reply);
+        const at = queue?.indexOf(done) ?? -1;
+        if (at >= 0) queue?.splice(at, 1);
+        resolve(undefined);
+      }, timeoutMs);
+      timer.unref();
+      const done = (answer: FromWorker | undefined): void => {
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      const queue = waiting.get(reply) ?? [];
+      queue.push(done);
+      waiting.set(reply, queue);
+      child.send(message);
+    });
+  }
+
+  const ready = await new Promise<boolean>((resolveReady) => {
+    const timer = setTimeout(() => resolveReady(false), 30_000);
+    timer.unref();
+    waiting.set('ready', [
+      (message) => {
+        clearTimeout(timer);
+        resolveReady(message !== undefined);
+      },
+    ]);
+  });
+  if (!ready) {
+    child.kill();
+    throw new Error(`worker ${index} did not load`);
+  }
+  return {
+    index,
+    async start(options) {
+      const started = await request({ type: 'start', options }, 'started', 30_000);
+      if (!started) onProblem(`worker ${index} did not start`);
+    },
+    async collect() {
+      await request({ type: 'collect' }, 'report', COLLECT_TIMEOUT_MS);
+      return reports.splice(0);
+    },
+    async stop() {
+      await request({ type: 'stop' }, 'stopped', STOP_TIMEOUT_MS);
+      if (!exited) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        setTimeout(() => child.kill(), 5_000).unref();
+        await gone;
+      }
+      return reports.splice(0);
+    },
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * The diagnosis: from a run's connection records, the guide's production failures with evidence and
+ * remedy — streams cut at a fixed age (a function time limit), after a fixed silence (an idle
+ * timeout), events held back (buffering), refusals past a count (a connection cap), missing CORS
+ * headers — and failures of the harness itself, never blamed on the target. A healthy run gives no
+ * finding: streams the plan ended (`client_closed`) are never evidence of a limit.
+ */
+import { reasonSide, type Reason } from '../core/reasons.js';
+import type { ConnectionRecord, Finding, Summary } from '../metrics/results-schema.js';
+import { median } from './diagnosis/cluster.js';
+import { countBy, formatCounts, type Context } from './diagnosis/context.js';
+import { diagnoseDrops, diagnoseSilentStreams } from './diagnosis/drops.js';
+import { BURST_BUFFERING_REMEDY, CLOSE_BUFFERING_REMEDY, CONNECTION_CAP_REMEDY, HARNESS_REMEDY, corsRemedy, formatSeconds, percent } from './diagnosis/signatures.js';
+
+export interface DiagnoseInput {
+  records: Iterable<ConnectionRecord>;
+  summary?: Summary;
+  /** The plan as run (defaults to `summary.plan`): its `target.origin` and `target.query.interval` are used. */
+  plan?: unknown;
+  /** How often the target sends an event on each stream, when known: silent streams then count. */
+  expectedIntervalMs?: number;
+  /** The run went through a time-scaled simulator: limits are matched at this scale (0.1: 10 s → 1 s). */
+  timeScale?: number;
+  /** The `Origin` the run sent (defaults to the plan's `target.origin`). */
+  origin?: string;
+}
+
+export function diagnose(input: DiagnoseInput): Finding[] {
+  const records = [...input.records];
+  const plan = input.plan ?? input.summary?.plan;
+  const context: Context = {
+    records,
+    timeScale: input.timeScale ?? numberAt(plan, ['platform', 'timeScale']) ?? numberAt(plan, ['timeScale']) ?? 1,
+    expectedIntervalMs: input.expectedIntervalMs ?? numberAt(plan, ['target', 'query', 'interval']),
+    origin: input.origin ?? stringAt(plan, ['target', 'origin']),
+  };
+  const findings: Finding[] = [];
+  findings.push(...diagnoseHarness(context));
+  findings.push(...diagnoseDrops(context));
+  findings.push(...diagnoseSilentStreams(context));
+  findings.push(...diagnoseBuffering(context));
+  findings.push(...diagnoseRefusals(context));
+  findings.push(...diagnoseCors(context));
+  findings.push(...diagnoseConnectFailures(context));
+  if (input.summary?.harness?.bottleneck) {
+    findings.push({
+      kind: 'harness_bottleneck',
+      severity: 'warning',
+      title: 'The harness, not the target, was the bottleneck',
+      evidence: describeHarness(input.summary),
+      remedy: 'latency figures of this run are suspect: run fewer clients per process, more workers, or a bigger load machine',
+    });
+  }
+  return findings;
+}
+
+function diagnoseHarness({ records }: Context): Finding[] {
+  const harness = records.filter((r) => reasonSide(r.reason as Reason) === 'harness');
+  if (harness.length === 0) return [];
+  const byReason = countBy(harness, (r) => r.reason);
+  return [
+    {
+      kind: 'harness_limit',
+      severity: 'warning',
+      title: 'The load generator ran out of resources (not a limit of the target)',
+      evidence: `${harness.length} of ${records.length} attempts failed on the harness side: ${formatCounts(byReason)} (client_fd_limit: EMFILE, too many open files; client_ports_exhausted: EADDRNOTAVAIL, no free source port)`,
+      remedy: HARNESS_REMEDY,
+    },
+  ];
+}
+
+/**
+ * Streams the target ended (not the plan, not the harness). `idle_timeout` is the engine's own end
+ * of a silent stream (the plan's `timeouts.idleMs`): the silence is the target's, the cut is ours.
+ */function diagnoseBuffering(context: Context): Finding[] {
+  const opened = context.records.filter((r) => r.openedAt !== undefined);
+  const interval = context.expectedIntervalMs;
+  // Bursts: several events per socket read, and a latency spread no steady stream shows.
+  const eligible = opened.filter((r) => r.events >= 3);
+  const minimumSpreadMs = Math.max(500, 2 * (interval ?? 0));
+  const bursty = eligible.filter((r) => {
+    const perRead = r.events / Math.max(1, r.eventReads);
+    if (perRead < 3) return false;
+    return r.latencyMs === undefined ? perRead >= 5 : r.latencyMs.max - r.latencyMs.min >= minimumSpreadMs;
+  });
+  // Starved: open long enough for three events, none arrived (held until the response ends).
+  // A buffering layer may hold the response head too (nginx does): streams the plan closed before
+  // they ever opened count as starved as well.
+  const starved =
+    interval === undefined
+      ? []
+      : context.records.filter(
+          (r) =>
+            r.events === 0 &&
+            (r.openedAt !== undefined || r.outcome === 'closed') &&
+            r.endedAt - (r.openedAt ?? r.startedAt) >= 3 * interval + 500,
+        );
+  const buffered = bursty.length + starved.length;
+  const considered = eligible.length + starved.length;
+  if (buffered < Math.max(1, considered / 2) || considered === 0) return [];
+
+  const onlyAtTheEnd = bursty.filter((r) => r.eventReads <= 1).length + starved.length;
+  const untilClose = onlyAtTheEnd >= buffered / 2;
+  const perRead = bursty.map((r) => r.events / Math.max(1, r.eventReads));
+  const spreads = bursty.flatMap((r) => (r.latencyMs ? [r.latencyMs.max] : []));
+  const parts: string[] = [];
+  if (bursty.length > 0) {
+    parts.push(
+      `in ${bursty.length} of ${eligible.length} streams events arrived in bursts: ${(median(perRead) ?? 0).toFixed(1)} events per socket read (median; at most ${Math.max(...bursty.map((r) => r.maxEventsPerRead))})` +
+        (spreads.length > 0 ? `, up to ${formatSeconds(Math.max(...spreads))} late` : ''),
+    );
+  }
+  if (starved.length > 0) {
+    const unopened = starved.filter((r) => r.openedAt === undefined).length;
+    parts.push(
+      `${starved.length} streams waited ${formatSeconds(median(starved.map((r) => r.endedAt - (r.openedAt ?? r.startedAt))) ?? 0)} (median) and received no event although one was due every ${formatSeconds(interval as number)}` +
+        (unopened > 0 ? ` (${unopened} of them never even received the response headers)` : ''),
+    );
+  }
+  if (interval !== undefined) parts.push(`the target sends one event every ${formatSeconds(interval)} on each stream`);
+  return [
+    {
+      kind: 'buffering',
+      severity: 'problem',
+      title: untilClose
+        ? 'Events are held back until the response ends: a CDN or optimiser buffers the stream'
+        : 'Events arrive in bursts: a proxy buffers the stream',
+      evidence: `${parts.join('; ')}`,
+      remedy: untilClose ? CLOSE_BUFFERING_REMEDY : BURST_BUFFERING_REMEDY,
+      profile: untilClose ? 'cdn-buffering' : 'nginx-default',
+    },
+  ];
+}
+
+function diagnoseRefusals({ records }: Context): Finding[] {
+  const refused = records.filter((r) => r.outcome === 'failed' && (r.reason === 'http_429' || r.reason === 'http_5xx') && r.status !== undefined);
+  if (refused.length === 0) return [];
+  const opened = records.filter((r) => r.openedAt !== undefined);
+  // A platform counts a connection from its request, so streams count from `startedAt`, and a
+  // refusal at the moment it came back.
+  const openAt = (t: number): number => opened.filter((r) => r.startedAt <= t && r.endedAt > t).length;
+  const sample = refused.length > 500 ? refused.filter((_, i) => i % Math.ceil(refused.length / 500) === 0) : refused;
+  const openAtRefusal = sample.map((r) => openAt(r.endedAt));
+  const typical = median(openAtRefusal) ?? 0;
+  const peak = Math.max(0, ...opened.map((r) => openAt(r.openedAt as number)));
+  const statuses = countBy(refused, (r) => String(r.status));
+  const looksLikeCap = typical > 0 && peak <= Math.max(...openAtRefusal) + 1;
+  return [
+    {
+      kind: 'connection_cap',
+      severity: 'problem',
+      title: looksLikeCap ? `Connections are refused past about ${typical} open streams: a connection cap` : 'Connection attempts are refused',
+      evidence:
+        `${refused.length} of ${records.length} attempts were refused (${formatCounts(statuses, 'HTTP ')}) while ${typical} streams were open (median at the time of refusal); ` +
+        `never more than ${peak} were open at once`,
+      remedy: CONNECTION_CAP_REMEDY,
+    },
+  ];
+}
+
+function diagnoseCors({ records, origin }: Context): Finding[] {
+  const checked = records.filter((r) => r.openedAt !== undefined && r.corsAllowOrigin !== undefined);
+  if (checked.length === 0) return [];
+  const bad = checked.filter((r) => r.corsAllowOrigin === null || (r.corsAllowOrigin !== '*' && origin !== undefined && r.corsAllowOrigin !== origin));
+  if (bad.length === 0) return [];
+  const values = countBy(bad, (r) => (r.corsAllowOrigin === null ? '(absent)' : r.corsAllowOrigin as string));
+  return [
+    {
+      kind: 'cors',
+      severity: 'problem',
+      title: `A browser on ${origin ?? 'another origin'} would fail with a CORS error`,
+      evidence: `${bad.length} of ${checked.length} streams answered the Origin ${origin ?? '(the plan’s)'} with Access-Control-Allow-Origin ${formatCounts(values)}`,
+      remedy: corsRemedy(origin),
+    },
+  ];
+}
+
+const CONNECT_FAILURE_REMEDIES: Readonly<Record<string, string>> = {
+  http_401: 'the target refused the token: check that it is sent (header, `access_token` cookie or `token` query), not expired, and signed with the server’s JWT_ACCESS_SECRET',
+  bad_content_type: 'the URL does not answer `text/event-stream`: a wrong path, an error or login page, or a proxy that rewrites the response',
+  http_204: 'the server answered 204: EventSource stops reconnecting for good — only send it to clients that must stop',
+  http_4xx: 'the target rejected the request: check the path, method and query of the SSE endpoint',
+  refused: 'nothing accepted the connection: check the address and that the server is running',
+  connect_timeout: 'connections could not be established in time: the target or the network is saturated',
+  headers_timeout:
+    'the target accepted connections but sent no response headers in time: it is overloaded, its stream never starts, or a buffering proxy holds the head with the events (nginx with proxy_buffering on does) — see the buffering remedy: `X-Accel-Buffering: no`',
+  reset: 'the target reset connections before answering',
+};
+
+function diagnoseConnectFailures({ records }: Context): Finding[] {
+  const failed = records.filter(
+    (r) => r.outcome === 'failed' && reasonSide(r.reason as Reason) === 'target' && r.reason !== 'http_429' && r.reason !== 'http_5xx',
+  );
+  if (failed.length === 0) return [];
+  const byReason = countBy(failed, (r) => r.reason);
+  const [top] = [...byReason.entries()].sort((a, b) => b[1] - a[1]);
+  const topReason = top?.[0] ?? 'reset';
+  return [
+    {
+      kind: 'connect_failures',
+      severity: 'problem',
+      title: `${percent(failed.length, records.length)} of connection attempts never opened a stream`,
+      evidence: `${failed.length} of ${records.length} attempts failed before the stream opened: ${formatCounts(byReason)}`,
+      remedy: CONNECT_FAILURE_REMEDIES[topReason] ?? 'see the failures by reason in connections.ndjson',
+    },
+  ];
+}
+
+function describeHarness(summary: Summary): string {
+  const h = summary.harness;
+  const parts: string[] = [];
+  if (h?.eventLoopDelayMs) parts.push(`event-loop delay p99 ${Math.round(h.eventLoopDelayMs.p99)} ms`);
+  if (h?.cpuPercent) parts.push(`harness CPU ${Math.round(h.cpuPercent.max)}% at its peak`);
+  return parts.length > 0 ? parts.join(', ') : 'the run flagged itself as harness-bound';
+}
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function numberAt(value: unknown, path: readonly string[]): number | undefined {
+  const found = valueAt(value, path);
+  const n = typeof found === 'string' && found.trim() !== '' ? Number(found) : found;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+function stringAt(value: unknown, path: readonly string[]): string | undefined {
+  const found = valueAt(value, path);
+  return typeof found === 'string' && found.length > 0 ? found : undefined;
+}

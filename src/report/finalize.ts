@@ -1,0 +1,45 @@
+/**
+ * The last step of every run, whichever engine made it: the diagnosis is added to `summary.json`,
+ * then `report.html` and `junit.xml` are written beside it. `streamsoak run`, `demo` and `report`
+ * all end here, so a results folder always carries the same files.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RESULT_FILES, summarySchema, type ConnectionRecord, type Finding, type Summary } from '../metrics/results-schema.js';
+import { diagnose } from './diagnosis.js';
+import { writeHtmlReport } from './html-report.js';
+import { writeJunit } from './junit.js';
+import { readConnectionRecords, readSummary } from './results-folder.js';
+
+export interface FinalizeOptions {
+  /** The run went through a time-scaled platform simulator (the demo does): limits match at this scale. */
+  timeScale?: number;
+  /** How often the target sends an event on each stream, when the caller knows it. */
+  expectedIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface FinalizedResults {
+  summary: Summary;
+  findings: Finding[];
+  reportPath: string;
+  junitPath: string;
+}
+
+export async function finalizeResults(outDir: string, options: FinalizeOptions = {}): Promise<FinalizedResults> {
+  const summary = await readSummary(outDir);
+  // A k6 run has no connection records (the reader yields none): its diagnosis works from the summary.
+  const records: ConnectionRecord[] = [];
+  for await (const record of readConnectionRecords(outDir, options.signal)) records.push(record);
+  const findings = diagnose({
+    records,
+    summary,
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(options.expectedIntervalMs !== undefined ? { expectedIntervalMs: options.expectedIntervalMs } : {}),
+  });
+  const updated = summarySchema.parse({ ...summary, findings });
+  await writeFile(path.join(outDir, RESULT_FILES.summary), `${JSON.stringify(updated, null, 2)}\n`);
+  const reportPath = await writeHtmlReport(outDir, { findings, ...(options.signal ? { signal: options.signal } : {}) });
+  const junitPath = await writeJunit(outDir);
+  return { summary: updated, findings, reportPath, junitPath };
+}

@@ -1,0 +1,53 @@
+/**
+ * The reference server's options: one zod schema, validated once at the boundary (STYLE.md). The CLI
+ * (`streamsoak serve`), the Node runner, the cluster workers and the hosting adapters all go through
+ * it, so an invalid option is reported the same way everywhere: exit 2 naming the option.
+ */
+import { z } from 'zod';
+import { parseOrThrow } from '../core/validate.js';
+
+const ms = z.number().int().nonnegative();
+
+export const referenceServerOptionsSchema = z
+  .object({
+    /** 0 asks the OS for a free port (tests). */
+    port: z.number().int().min(0).max(65_535).default(0),
+    host: z.string().min(1).default('127.0.0.1'),
+    /** HS256 secret the tokens are verified with (the CLI reads JWT_ACCESS_SECRET). */
+    jwtSecret: z.string().min(1, 'required: the HS256 secret (JWT_ACCESS_SECRET)'),
+    /**
+     * Origins granted CORS with credentials (`https://app.example.com`). `*` reflects any origin:
+     * with credentials a literal `*` is not allowed by the Fetch standard, so it is echoed instead.
+     */
+    corsOrigins: z.array(z.string().min(1)).default([]),
+    /** Comment heartbeat every this many ms; 0 disables heartbeats. */
+    heartbeatMs: ms.default(15_000),
+    /** Sent as `retry:` at the start of every stream: the client's reconnection delay. */
+    retryMs: ms.default(3_000),
+    mode: z.enum(['tick', 'bus']).default('tick'),
+    tickIntervalMs: z.number().int().min(10).max(60_000).default(1_000),
+    /** Bus mode's built-in publisher: one event per active user channel every interval; 0 = only POST /emit. */
+    publishIntervalMs: ms.default(1_000),
+    /** Events kept per user channel (bus) or replayed at most per resumed tick stream. */
+    replayBufferSize: z.number().int().min(0).max(100_000).default(100),
+    /** Unsent bytes queued for one stream past which its client is a slow consumer and is disconnected. */
+    maxBufferedBytes: z.number().int().min(1_024).default(512 * 1_024),
+    testStreamMessages: z.number().int().min(1).max(100_000).default(30),
+    testStreamIntervalMs: z.number().int().min(1).max(60_000).default(1_000),
+    /** Shifts the server's clock (sentAt, /api/time) to simulate a remote machine's clock (issue 8). */
+    clockOffsetMs: z.number().int().default(0),
+    /** A label reported by /api/health (e.g. the platform profile the server runs behind). */
+    profile: z.string().min(1).default('local'),
+    maxBodyBytes: z.number().int().min(64).max(64 * 1_024 * 1_024).default(64 * 1_024),
+    /** listen(2) backlog: bursts of thousands of connects must not be refused (Linux caps it at somaxconn). */
+    listenBacklog: z.number().int().min(1).max(65_535).default(8_192),
+  })
+  .strict();
+
+export type ReferenceServerOptions = z.input<typeof referenceServerOptionsSchema>;
+export type ResolvedServerOptions = z.output<typeof referenceServerOptionsSchema>;
+
+/** Throws InvalidConfigError naming every bad option. */
+export function parseReferenceServerOptions(options: ReferenceServerOptions): ResolvedServerOptions {
+  return parseOrThrow(referenceServerOptionsSchema, options, 'server options');
+}

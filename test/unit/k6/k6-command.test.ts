@@ -1,0 +1,97 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import { buildK6Invocation, findExecutable } from '../../../src/k6/runner.js';
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = { PATH: '' }): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await main(args, { stdout, stderr, env, cwd: os.tmpdir(), signal: new AbortController().signal });
+  return { code, stdout: out, stderr: err };
+}
+
+describe('streamsoak k6 run', () => {
+  it('says how to get k6 with xk6-sse and exits 2 when k6 is not installed', async () => {
+    const result = await cli(['k6', 'run', 'sse-soak', '--target', 'http://127.0.0.1:9']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('k6 is not installed');
+    expect(result.stderr).toContain('xk6 build --with github.com/phymbert/xk6-sse');
+    expect(result.stderr).toContain('deploy/k6-operator/Dockerfile');
+  });
+
+  it.each([
+    [['k6', 'run', 'no-such-scenario', '--target', 'http://127.0.0.1:9'], /unknown scenario "no-such-scenario"/],
+    [['k6', 'run', 'polling'], /--target URL is required/],
+    [['k6', 'run', 'polling', '--target', 'http://127.0.0.1:9', '--out', 'influxdb'], /only prometheus-rw/],
+    [['k6', 'run', 'polling', '--target', 'http://127.0.0.1:9', '--vus', 'many'], /--vus many/],
+    [['k6', 'run', 'polling', '--target', 'http://127.0.0.1:9', '--duration', 'soon'], /--duration soon/],
+    [['k6', 'run', 'polling', '--target', 'http://127.0.0.1:9', '-e', 'NOEQUALS'], /expected KEY=VALUE/],
+    [['k6', 'launch'], /unknown k6 command "launch"/],
+  ])('rejects %j with exit 2', async (args, message) => {
+    const result = await cli(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+});
+
+describe('streamsoak k6 build', () => {
+  it('writes the named bundles and lists their imports', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'streamsoak-k6-cli-'));
+    try {
+      const result = await cli(['k6', 'build', '--out', dir, 'polling', 'diagnostic']);
+      expect(result.code).toBe(0);
+      expect((await readdir(dir)).sort()).toEqual(['diagnostic.js', 'polling.js']);
+      expect(result.stdout).toMatch(/polling\.js .*imports k6\/crypto, k6\/encoding, k6\/execution, k6\/http, k6\/metrics/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+describe('buildK6Invocation', () => {
+  const base = {
+    scenario: 'sse-soak' as const,
+    bundleFile: '/b/sse-soak.js',
+    target: 'http://127.0.0.1:3000',
+    resultsDir: '/r/run-1',
+    runId: 'run-1',
+    testid: 'nightly-42',
+  };
+
+  it('tags every sample with testid and engine=k6 and runs the bundle', () => {
+    const { args, env } = buildK6Invocation(base);
+    expect(args).toEqual(['run', '--tag', 'testid=nightly-42', '--tag', 'engine=k6', '/b/sse-soak.js']);
+    expect(env).toMatchObject({ TARGET: 'http://127.0.0.1:3000', STREAMSOAK_RESULTS_DIR: '/r/run-1', STREAMSOAK_RUN_ID: 'run-1', STREAMSOAK_TESTID: 'nightly-42' });
+    expect(JSON.parse(env.STREAMSOAK_MACHINE ?? '{}')).toMatchObject({ runtime: 'k6', cpus: os.cpus().length });
+  });
+
+  it('turns on remote write with the percentiles the dashboards read', () => {
+    const { args, env } = buildK6Invocation({ ...base, prometheusRw: true, extraArgs: ['--quiet'] });
+    expect(args).toEqual(['run', '--tag', 'testid=nightly-42', '--tag', 'engine=k6', '--out', 'experimental-prometheus-rw', '--quiet', '/b/sse-soak.js']);
+    expect(env.K6_PROMETHEUS_RW_SERVER_URL).toBe('http://127.0.0.1:9090/api/v1/write');
+    expect(env.K6_PROMETHEUS_RW_TREND_STATS).toBe('p(50),p(90),p(95),p(99),max,avg,count');
+    expect(buildK6Invocation({ ...base, prometheusRw: 'http://prom:9090/api/v1/write' }).env.K6_PROMETHEUS_RW_SERVER_URL).toBe('http://prom:9090/api/v1/write');
+  });
+
+  it('passes the token and sizes through the environment, never on the command line', () => {
+    const { args, env } = buildK6Invocation({ ...base, token: 'secret-token', vus: 25, duration: '5m', env: { SSE_PATH: '/sse', UNSET: undefined } });
+    expect(args.join(' ')).not.toContain('secret-token');
+    expect(env).toMatchObject({ TOKEN: 'secret-token', VUS: '25', DURATION: '5m', SSE_PATH: '/sse' });
+    expect('UNSET' in env).toBe(false);
+  });
+});
+
+describe('findExecutable', () => {
+  it('finds a program on PATH and nothing on an empty PATH', () => {
+    expect(findExecutable('node', path.dirname(process.execPath))).toBe(process.execPath);
+    expect(findExecutable('node', '')).toBeUndefined();
+    expect(findExecutable(process.execPath, '')).toBe(process.execPath);
+  });
+});

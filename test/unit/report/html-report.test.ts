@@ -1,0 +1,89 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { summarySchema, timelineSchema } from '../../../src/metrics/results-schema.js';
+import { renderHtmlReport, writeHtmlReport } from '../../../src/report/html-report.js';
+import { makeFixtureRun, writeFixtureRun } from '../../fixtures/results/make-results.js';
+
+const RUN = makeFixtureRun();
+const SUMMARY = summarySchema.parse(RUN.summary);
+const TIMELINE = timelineSchema.parse(RUN.timeline);
+const dirs: string[] = [];
+
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+function dataBlock(html: string): { timeline: { t: number[] }; lifetime: { droppedTotal: number } } {
+  const match = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html);
+  if (!match) throw new Error('no data block');
+  return JSON.parse(match[1] as string) as never;
+}
+
+describe('renderHtmlReport', () => {
+  const html = renderHtmlReport({ summary: SUMMARY, timeline: TIMELINE, records: RUN.records });
+
+  it('is self-contained: uPlot and its styles inlined, nothing fetched from the network', () => {
+    expect(html).toContain('var uPlot=');
+    expect(html).toContain('.uplot');
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
+    expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|fonts)/);
+  });
+
+  it('holds a chart element for every plot the issue asks for', () => {
+    for (const id of ['chart-open', 'chart-lifetime', 'chart-latency', 'chart-reasons', 'chart-sse-vs-poll', 'chart-harness']) {
+      expect(html).toContain(`id="${id}"`);
+    }
+  });
+
+  it('carries the plot data the records and timeline hold', () => {
+    const data = dataBlock(html);
+    expect(data.timeline.t).toHaveLength(TIMELINE.points.length);
+    expect(data.lifetime.droppedTotal).toBe(RUN.records.filter((record) => record.outcome === 'dropped').length);
+  });
+
+  it('puts SSE latency beside polling delay in numbers, under their chart', () => {
+    expect(html).toMatch(/<th scope="row">SSE event latency<\/th><td class="num">[\d.]+ ms/);
+    expect(html).toMatch(/<th scope="row">polling delivery delay<\/th><td class="num">[\d,]+ ms/);
+  });
+
+  it('shows thresholds passed and failed, the findings, the plan and the machine', () => {
+    expect(html).toContain('thresholds failed');
+    expect(html).toContain('2 of 3 thresholds failed.');
+    expect(html).toMatch(/badge-fail">fail<\/span><\/td><td><code>sse_drops<\/code>/);
+    expect(html).toContain('Streams are cut about 10 s after they open');
+    expect(html).toContain('Fixture CPU @ 2.0GHz');
+    expect(html).toContain('&#34;intervalMs&#34;: 3000');
+  });
+
+  it('escapes text from the results so it can never become markup or end the data block', () => {
+    const evil = '</script><img src=x onerror=alert(1)>';
+    const page = renderHtmlReport({
+      summary: { ...SUMMARY, runId: evil, warnings: [evil], findings: [{ kind: 'x', severity: 'info', title: evil, evidence: evil, remedy: evil }] },
+      timeline: { ...TIMELINE, points: TIMELINE.points.map((point, i) => (i === 0 ? { ...point, sseDrops: { [evil]: 1 } } : point)) },
+      records: [],
+    });
+    expect(page).not.toContain('<img src=x');
+    expect(page.match(/<\/script>/g)).toHaveLength(3); // the data block, uPlot, the drawing script
+    expect(Object.keys((dataBlock(page).timeline as unknown as { dropsByReason: object }).dropsByReason)).toContain(evil);
+  });
+
+  it('falls back to the summary breakdown when there are no connection records (a k6 run)', () => {
+    const page = renderHtmlReport({ summary: SUMMARY, timeline: TIMELINE, records: [] });
+    expect(page).toMatch(/id="bars-failures" data-total="140"/);
+    expect(page).toContain('wrote no connections.ndjson');
+  });
+});
+
+describe('writeHtmlReport', () => {
+  it('streams a results folder into report.html and returns its path', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'streamsoak-report-'));
+    dirs.push(dir);
+    writeFixtureRun(dir, RUN);
+    const file = await writeHtmlReport(dir);
+    expect(file).toBe(path.join(dir, 'report.html'));
+    const html = await readFile(file, 'utf8');
+    expect(dataBlock(html).lifetime.droppedTotal).toBe(RUN.records.filter((record) => record.outcome === 'dropped').length);
+  });
+});
