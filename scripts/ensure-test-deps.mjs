@@ -8,6 +8,7 @@ const needs = [
   { bin: 'nginx', pkg: 'nginx' },
   { bin: 'prometheus', pkg: 'prometheus' },
   { bin: 'docker-compose', pkg: 'docker-compose' },
+  { bin: 'openssl', pkg: 'openssl' },
 ];
 
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
@@ -22,7 +23,7 @@ if (missing.length > 0) {
     console.log(`streamsoak tests: installing ${pkgs.join(', ')} from Debian (set STREAMSOAK_NO_APT=1 to skip)`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: 'inherit', env });
   } else {
     console.log(
       `streamsoak tests: ${pkgs.join(', ')} not installed; the integration tests that need them will say they skipped.\n` +

@@ -93,6 +93,9 @@ export {
   MAX_RUN_DURATION_MS,
 } from './engine/index.js';
 export type { Plan, PlanInput, ProgressUpdate, RunOutcome, RunPlanOptions } from './engine/index.js';
+export { estimateClockOffset, measureClockOffset } from './engine/clock-offset.js';
+export type { ClockEstimate, ClockMeasurement, ClockSample, MeasureClockOptions } from './engine/clock-offset.js';
+export { formatClockNote, isLatencyKnown, LATENCY_UNKNOWN_NOTE } from './metrics/clock-note.js';
 export { createHistogram, encodeHistogram, mergeEncodedHistogram, trendStats } from './metrics/histogram.js';
 export { createRunAggregate } from './metrics/run-aggregate.js';
 export type { RunAggregate } from './metrics/run-aggregate.js';

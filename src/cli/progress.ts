@@ -5,6 +5,7 @@
  */
 import { formatDurationMs } from '../core/duration.js';
 import type { ProgressUpdate } from '../engine/progress-update.js';
+import { formatClockNote, isLatencyKnown } from '../metrics/clock-note.js';
 import type { Summary } from '../metrics/results-schema.js';
 
 export interface ProgressRenderer {
@@ -78,6 +79,10 @@ export function formatRunSummary(summary: Summary, outDir: string): string[] {
   const values = (name: string): Record<string, number> => summary.metrics[name]?.values ?? {};
   const latency = values('sse_event_latency');
   const pollDelay = values('poll_delivery_delay');
+  // Every latency figure carries its clock: ± the offset uncertainty across machines, or unknown.
+  const latencyKnown = isLatencyKnown(summary.clock);
+  const clockNote = formatClockNote(summary.clock);
+  const clockSuffix = summary.clock?.method === 'api-time' ? ` ${clockNote}` : '';
   const trend = (v: Record<string, number>): string =>
     v.count ? `p50 ${ms(v.med ?? null)}, p95 ${ms(v['p(95)'] ?? null)}, p99 ${ms(v['p(99)'] ?? null)}, max ${ms(v.max ?? null)}` : 'no samples';
   const lines = [
@@ -86,10 +91,18 @@ export function formatRunSummary(summary: Summary, outDir: string): string[] {
     `  failures ${formatCounts(summary.breakdown.sse_connect_failures ?? {})}`,
     `  drops    ${formatCounts(summary.breakdown.sse_drops ?? {})}`,
     `  events   ${values('sse_events').count ?? 0} received, ${values('sse_events_lost').count ?? 0} lost, ${values('sse_events_duplicated').count ?? 0} duplicated`,
-    `  latency  ${trend(latency)}`,
+    `  latency  ${latencyKnown ? `${trend(latency)}${clockSuffix}` : clockNote}`,
   ];
   if ((values('poll_requests').count ?? 0) > 0) {
-    lines.push(`  polling  ${values('poll_requests').count} requests (${formatCounts(summary.breakdown.poll_requests ?? {})}), delivery delay ${trend(pollDelay)}`);
+    lines.push(
+      `  polling  ${values('poll_requests').count} requests (${formatCounts(summary.breakdown.poll_requests ?? {})}), delivery delay ${latencyKnown ? `${trend(pollDelay)}${clockSuffix}` : clockNote}`,
+    );
+  }
+  if (summary.clock?.method === 'api-time') {
+    const c = summary.clock;
+    lines.push(
+      `  clock    offset ${c.offsetMs ?? '?'} ms from /api/time (best round trip ${c.roundTripMs ?? '?'} ms)${c.driftMs === undefined ? '' : `, drift ${c.driftMs} ms by the end`}`,
+    );
   }
   if (summary.harness) {
     const h = summary.harness;

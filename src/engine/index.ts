@@ -2,7 +2,9 @@
  * `runPlan`: the coordinator of a run. It starts the workers (in this process, or forked), merges
  * their reports every second (HDR histograms, counters, gauges, harness health), streams records and
  * the timeline to the results folder, pushes a snapshot to each metrics sink, reports progress,
- * applies the bail-out, and writes `summary.json` at the end. Failures of the target are data:
+ * applies the bail-out, and writes `summary.json` at the end. Before the start it settles the clock
+ * (clock-reference.ts): one offset to the target's clock, measured here and handed to every worker,
+ * so every latency is read on one corrected clock. Failures of the target are data:
  * this function throws only for failures of the harness itself (a results folder it cannot write).
  */
 import { randomBytes } from 'node:crypto';
@@ -14,6 +16,8 @@ import { RESULTS_SCHEMA_VERSION, summarySchema, type ConnectionRecord, type Summ
 import type { MetricsSink } from '../metrics/snapshot.js';
 import { attachThresholds, buildSummaryMetrics, evaluateThresholds } from '../metrics/summary-metrics.js';
 import { VERSION } from '../version.js';
+import { parseThresholdMetricKey } from '../core/thresholds.js';
+import { CLOCK_DEPENDENT_METRICS, LATENCY_UNKNOWN_THRESHOLD, resolveClockReference, withEndEstimate } from './clock-reference.js';
 import { resolveLocalAddresses } from './dispatchers.js';
 import { maxSseClients, type Plan } from './plan.js';
 import type { ProgressUpdate } from './progress-update.js';
@@ -58,10 +62,6 @@ export function resolveWorkerCount(setting: Plan['workers'], connections: number
   return Math.max(1, Math.ceil(connections / CONNECTIONS_PER_WORKER));
 }
 
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '[::1]' || hostname === '::1';
-}
-
 function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolveSleep) => {
     if (signal?.aborted) return resolveSleep();
@@ -88,10 +88,15 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
     if (!problems.has(message)) warnings.push(message);
     problems.add(message);
   };
-  const handles: WorkerHandle[] =
+  // The coordinator measures the clock offset once and every worker applies the same one; it is
+  // measured while the workers load (their start-up is not run time either).
+  const [clockReference, handles] = await Promise.all([
+    resolveClockReference(plan, signal ? { signal } : {}),
     workerCount === 1
-      ? [createInProcessWorker(0)]
-      : await Promise.all(Array.from({ length: workerCount }, (_, worker) => spawnWorker(worker, onProblem)));
+      ? Promise.resolve<WorkerHandle[]>([createInProcessWorker(0)])
+      : Promise.all(Array.from({ length: workerCount }, (_, worker) => spawnWorker(worker, onProblem))),
+  ]);
+  const clockOffsetMs = clockReference.offsetMs;
   // The clock starts once every worker has loaded: process start-up is not run time.
   const startedAt = Date.now();
   const writer = await createResultsWriter(outDir, { startedAt, intervalMs: INTERVAL_MS });
@@ -119,7 +124,7 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
       }
     }
   };
-  await Promise.all(handles.map((handle) => handle.start({ plan, worker: handle.index, workers: workerCount, startedAt, localAddresses })));
+  await Promise.all(handles.map((handle) => handle.start({ plan, worker: handle.index, workers: workerCount, startedAt, localAddresses, clockOffsetMs })));
 
   let interrupted = false;
   let bailedOut: string | undefined;
@@ -204,6 +209,13 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
   absorb((await Promise.all(handles.map((handle) => handle.stop()))).flat());
   const endedAt = Date.now();
   const durationMs = endedAt - startedAt;
+  // A second estimate at the end shows whether the two clocks drifted apart during the run.
+  let clock = clockReference.clock;
+  if (clockReference.measure && !signal?.aborted) {
+    const ended = withEndEstimate(clock, await clockReference.measure());
+    clock = ended.clock;
+    if (ended.warning) warnings.push(ended.warning);
+  }
   const lastPoint = aggregate.closeWindow(Math.round(durationMs) / 1000);
   writer.writePoint(lastPoint);
   pushToSinks(endedAt);
@@ -218,7 +230,16 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
 
   if (bailedOut !== undefined) warnings.push(`bailed out early: ${bailedOut}`);
   const metrics = buildSummaryMetrics(aggregate, durationMs);
-  const thresholdResults = evaluateThresholds(plan.thresholds, metrics, aggregate, durationMs);
+  const latencyUnknown = clockOffsetMs === null;
+  // No clock reference: the latency metrics are left out (as k6 leaves out a metric with no samples)
+  // rather than shown with a number that is off by an unknown offset.
+  if (latencyUnknown) for (const name of CLOCK_DEPENDENT_METRICS) delete metrics[name];
+  const thresholdResults = evaluateThresholds(plan.thresholds, metrics, aggregate, durationMs).map((result) => {
+    if (!latencyUnknown || !isClockDependent(result.metric)) return result;
+    // A latency threshold cannot pass on latency nobody measured.
+    warnings.push(`threshold ${result.metric}: ${result.expression} failed: ${LATENCY_UNKNOWN_THRESHOLD} (${clock.detail ?? 'no /api/time on the target'})`);
+    return { ...result, ok: false, actual: null };
+  });
   attachThresholds(metrics, thresholdResults);
   const harness = aggregate.harness();
   const bottleneck = harness.eventLoopDelayMs.p99 > BOTTLENECK_EVENT_LOOP_P99_MS || harness.busiestProcessCpuAvg > BOTTLENECK_CPU_PERCENT;
@@ -232,9 +253,9 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
   if (harnessFailures > 0) {
     warnings.push(`${harnessFailures} attempts failed on the harness's side (file descriptors or source ports), not the target's`);
   }
-  const hostname = new URL(plan.target.baseUrl).hostname;
-  const sameHost = isLoopbackHost(hostname);
-  if (!sameHost) warnings.push('the target is on another host: event latency includes the clock offset between the two machines');
+  if (latencyUnknown) {
+    warnings.push(`latency unknown (${clock.detail ?? 'no clock reference'}): event latency and polling delivery delay were not recorded; drops, buffering and limits were measured`);
+  }
   const cpus = os.cpus();
   const summaryInput: SummaryInput = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -273,7 +294,7 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
       peakRssBytes: harness.peakRssBytes,
       bottleneck,
     },
-    clock: sameHost ? { method: 'same-host', offsetMs: 0, uncertaintyMs: 0 } : { method: 'unknown' },
+    clock,
     findings: [],
     warnings,
   };
@@ -281,6 +302,11 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
   await writer.finish(summary);
   aggregate.destroy();
   return { summary, outDir, interrupted };
+}
+
+function isClockDependent(metricKey: string): boolean {
+  const parsed = parseThresholdMetricKey(metricKey);
+  return typeof parsed !== 'string' && (CLOCK_DEPENDENT_METRICS as readonly string[]).includes(parsed.name);
 }
 
 /** The plan as run, without secrets: tokens and signing secrets never reach a results folder. */

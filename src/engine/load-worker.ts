@@ -20,6 +20,11 @@ export interface LoadWorkerOptions {
   /** Epoch ms at which the run started (shared by every worker so stages line up). */
   startedAt: number;
   localAddresses: string[];
+  /**
+   * Server clock minus ours, measured once by the coordinator so every worker corrects latency by the
+   * same offset; null: no clock reference (latency is not recorded). 0 on the same host.
+   */
+  clockOffsetMs: number | null;
 }
 
 export interface LoadWorker {
@@ -51,7 +56,8 @@ export function startLoadWorker(options: LoadWorkerOptions): LoadWorker {
     bodyTimeout: plan.timeouts.pollRequestMs,
   });
   let attemptSeq = 0;
-  const sseContext = { plan, recorder, connections, credentials, nextAttemptId: () => `${worker}-${++attemptSeq}` };
+  const clockOffsetMs = options.clockOffsetMs;
+  const sseContext = { plan, recorder, connections, credentials, clockOffsetMs, nextAttemptId: () => `${worker}-${++attemptSeq}` };
   const stages = sseStages(plan.sse);
   const users = new Map<number, SseUser>();
   let stopped = false;
@@ -80,7 +86,7 @@ export function startLoadWorker(options: LoadWorkerOptions): LoadWorker {
   controlTimer.unref();
 
   const pollUsers: PollUser[] = [];
-  const pollContext = { plan, recorder, pool: pollPool, credentials };
+  const pollContext = { plan, recorder, pool: pollPool, credentials, clockOffsetMs };
   for (let g = worker; g < plan.poll.clients; g += workers) {
     const user = new PollUser(pollContext, g);
     pollUsers.push(user);

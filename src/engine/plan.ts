@@ -43,6 +43,8 @@ const targetSchema = z
     baseUrl: httpUrl,
     ssePath: path.default('/api/calls/events'),
     pollPath: path.default('/api/calls/poll'),
+    /** The target's clock (`{ now }`, epoch ms), for clock-offset estimation across machines. */
+    timePath: path.default('/api/time'),
     /** Extra query parameters on both endpoints, e.g. `{ mode: 'tick', interval: '1000' }`. */
     query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
     /** Sent as the `Origin` header: the response's `access-control-allow-origin` is recorded. */
@@ -153,6 +155,13 @@ export const planSchema = z
       .default({}),
     /** Worker processes; `auto` uses one per ~9,000 connections (the per-process file limit here is 20,000). */
     workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
+    /**
+     * How event latency is read across clocks (the server stamps `sentAt` on its own clock):
+     * `same-host` assumes one clock; `api-time` estimates the offset from `target.timePath`;
+     * `none` records no latency; `auto` is `same-host` for a loopback target, otherwise `api-time`
+     * when the target answers it (latency unknown when it does not).
+     */
+    clock: z.enum(['auto', 'same-host', 'api-time', 'none']).default('auto'),
     /** Source addresses to rotate connections over (a list, or `{ count }` for 127.0.0.1...127.0.0.N). */
     localAddresses: z
       .union([z.array(loopbackAddress).min(1), z.object({ count: z.number().int().min(1).max(254) }).strict()])

@@ -17,6 +17,8 @@ export interface PollUserContext {
   recorder: Recorder;
   pool: Pool;
   credentials: CredentialSource;
+  /** Server clock minus ours, to read `sentAt`; null: no clock reference, so no delivery delay is recorded. */
+  clockOffsetMs: number | null;
 }
 
 export class PollUser {
@@ -69,7 +71,7 @@ export class PollUser {
   }
 
   private async poll(intendedAt: number): Promise<void> {
-    const { plan, recorder, pool } = this.context;
+    const { plan, recorder, pool, clockOffsetMs } = this.context;
     this.credentials ??= await this.context.credentials(this.client);
     const first = this.cursor === undefined;
     const path = buildPath(plan.target.pollPath, plan.target.query, this.credentials.query, first ? {} : { since: this.cursor as string });
@@ -101,7 +103,8 @@ export class PollUser {
           // it sets the cursor and is not counted as delivered.
           if (first) continue;
           recorder.count('poll_events');
-          if (isEventPayload(item)) recorder.trend('poll_delivery_delay', receivedAt - item.sentAt);
+          // `sentAt` is on the server's clock: on ours the event was scheduled at sentAt − offset.
+          if (isEventPayload(item) && clockOffsetMs !== null) recorder.trend('poll_delivery_delay', receivedAt - (item.sentAt - clockOffsetMs));
         }
       }
       const cursor = typeof cursorHeader === 'string' ? cursorHeader : lastId;

@@ -43,6 +43,11 @@ export interface SseAttemptInit {
   lastEventId: string;
   /** The plan sent an `Origin`: record the response's `access-control-allow-origin`. */
   recordCors: boolean;
+  /**
+   * Server clock minus ours, to read the server's `sentAt` on our clock; null when there is no
+   * clock reference (no `/api/time`): latency would be wrong by an unknown offset, so none is recorded.
+   */
+  clockOffsetMs: number | null;
 }
 
 const RESERVOIR_SIZE = 16;
@@ -196,9 +201,13 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
     this.lastEventAt = at;
     const payload = parseEventPayload(event.data);
     if (payload === undefined) return;
-    const latencyMs = at - payload.sentAt;
-    recorder.trend('sse_event_latency', latencyMs);
-    this.sampleLatency(latencyMs);
+    const offsetMs = this.init.clockOffsetMs;
+    if (offsetMs !== null) {
+      // `sentAt` is the server's clock; on ours the event was scheduled at sentAt − offset.
+      const latencyMs = at - (payload.sentAt - offsetMs);
+      recorder.trend('sse_event_latency', latencyMs);
+      this.sampleLatency(latencyMs);
+    }
     const tracker = this.owner.trackerFor(payload.stream);
     const lostBefore = tracker.lost;
     if (tracker.observe(payload.seq) === 'duplicate') {

@@ -17,6 +17,8 @@ export interface SseUserContext {
   recorder: Recorder;
   connections: ConnectionFactory;
   credentials: CredentialSource;
+  /** Server clock minus ours (the coordinator measured it); null: no clock reference, latency unknown. */
+  clockOffsetMs: number | null;
   /** A run-unique attempt id (`<worker>-<n>`). */
   nextAttemptId(): string;
 }
@@ -124,6 +126,7 @@ export class SseUser implements SseAttemptOwner {
       localAddress,
       lastEventId: this.lastEventId,
       recordCors: plan.target.origin !== undefined,
+      clockOffsetMs: this.context.clockOffsetMs,
     });
     this.current = attempt;
     const headers: Record<string, string> = {

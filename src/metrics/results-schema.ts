@@ -121,12 +121,27 @@ export const summarySchema = z.object({
       bottleneck: z.boolean(),
     })
     .optional(),
-  /** How event latency was measured across clocks (same host, offset from /api/time, or unknown). */
+  /**
+   * How event latency was measured across clocks (same host, offset from /api/time, or unknown).
+   * `offsetMs` is the target's clock minus the harness's; every latency figure (`sse_event_latency`,
+   * `poll_delivery_delay`) is ± `uncertaintyMs`. With `unknown`, no latency was recorded.
+   */
   clock: z
     .object({
       method: z.enum(['same-host', 'api-time', 'unknown']),
       offsetMs: z.number().optional(),
       uncertaintyMs: z.number().nonnegative().optional(),
+      /** The round trip of the exchange the estimate came from, and how many exchanges answered. */
+      roundTripMs: z.number().nonnegative().optional(),
+      samples: z.number().int().nonnegative().optional(),
+      /** A second estimate at the end of the run, and how far the offset moved (end − start). */
+      endOffsetMs: z.number().optional(),
+      endUncertaintyMs: z.number().nonnegative().optional(),
+      driftMs: z.number().optional(),
+      /** What to print beside every latency figure, e.g. "± 0.6 ms (clock offset uncertainty)". */
+      note: z.string().optional(),
+      /** Why the method is what it is (e.g. why there is no clock reference). */
+      detail: z.string().optional(),
     })
     .optional(),
   findings: z.array(findingSchema).default([]),

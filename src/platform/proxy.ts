@@ -2,12 +2,14 @@
  * The platform simulator: an HTTP proxy that streams any upstream through and does to each response
  * what a hosting plan, proxy or CDN does (a composed `PlatformProfile`): cuts it at the function's
  * time limit, ends it after a silence, buffers it, refuses connections past a cap, strips or
- * rewrites CORS and other headers. Loopback by default; every timer dies with its response.
+ * rewrites CORS and other headers; optionally it adds a one-way network delay each way
+ * (`addedDelayMs`, a remote host on loopback). Loopback by default; every timer dies with its response.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { PlatformProfile } from '../core/platform-profile.js';
 import { InvalidConfigError } from '../core/errors.js';
+import { createDelayLine } from './delay-line.js';
 import { composeProfiles, resolveProfileNames, scaleProfile } from './profiles.js';
 
 export interface PlatformProxyOptions {
@@ -19,6 +21,13 @@ export interface PlatformProxyOptions {
   host?: string;
   /** Multiplies every time limit (0.1: a 10 s limit cuts at 1 s). */
   timeScale?: number;
+  /**
+   * One-way network delay added in each direction (a remote host, issue 8): the request reaches the
+   * upstream this much later, and the response head and every chunk reach the client this much
+   * after they left the upstream, in order and without buffering. Time limits still run on the
+   * platform's clock (the cut leaves the platform on time and arrives this much later). Default 0.
+   */
+  addedDelayMs?: number;
   signal?: AbortSignal;
 }
 
@@ -58,6 +67,10 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
   // Names and profiles may be mixed: ['nginx-default', customProfile].
   const layers = options.profiles.flatMap((layer) => (typeof layer === 'string' ? resolveProfileNames([layer]) : [layer]));
   const profile = scaleProfile(composeProfiles(layers), options.timeScale ?? 1);
+  const addedDelayMs = options.addedDelayMs ?? 0;
+  if (!Number.isFinite(addedDelayMs) || addedDelayMs < 0) {
+    throw new InvalidConfigError('proxy options', [`addedDelayMs: must be a duration of 0 ms or more, got ${addedDelayMs}`]);
+  }
   const upstreamBase = upstream.pathname.replace(/\/+$/, '');
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const stats: PlatformProxyStats = { requests: 0, active: 0, refused: 0, cut: 0, idleTimeouts: 0 };
@@ -87,6 +100,38 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let buffering: PlatformProfile['buffering'] = profile.buffering;
+    let upstreamReq: http.ClientRequest | undefined;
+    let forwardTimer: NodeJS.Timeout | undefined;
+    // Everything towards the client goes through the delay line (immediate when no delay is added),
+    // so `headStarted` — not `res.headersSent` — says whether a head is on its way.
+    const down = createDelayLine(addedDelayMs);
+    let headStarted = false;
+    const out = {
+      head(status: number, message: string | undefined, headers: http.OutgoingHttpHeaders): void {
+        headStarted = true;
+        down.push(() => {
+          if (res.destroyed || res.headersSent) return;
+          res.writeHead(status, message, headers);
+          res.flushHeaders();
+        });
+      },
+      write(chunk: Buffer): void {
+        down.push(() => {
+          if (!res.destroyed) res.write(chunk);
+        });
+      },
+      end(body?: string): void {
+        down.push(() => {
+          if (!res.destroyed) res.end(body);
+        });
+      },
+      destroy(): void {
+        down.push(() => res.destroy());
+      },
+      endSocket(): void {
+        down.push(() => res.socket?.end());
+      },
+    };
 
     const finish = (): void => {
       if (done) return;
@@ -94,35 +139,35 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
       stats.active--;
       clearTimeout(maxDurationTimer);
       clearTimeout(idleTimer);
-      upstreamReq.destroy();
+      clearTimeout(forwardTimer);
+      upstreamReq?.destroy();
     };
     // While buffering, nginx holds the response head with the body: nothing reaches the client
     // until the first flush (measured against Debian's nginx 1.22 with proxy_buffering on).
     let pendingHead: { status: number; message: string | undefined; headers: http.OutgoingHttpHeaders } | undefined;
     const sendHead = (): void => {
-      if (pendingHead === undefined || res.headersSent) return;
-      res.writeHead(pendingHead.status, pendingHead.message, pendingHead.headers);
-      res.flushHeaders();
+      if (pendingHead === undefined || headStarted) return;
+      out.head(pendingHead.status, pendingHead.message, pendingHead.headers);
       pendingHead = undefined;
     };
     const flush = (): void => {
       sendHead();
-      if (pendingBytes === 0 || res.destroyed) return;
-      res.write(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+      if (pendingBytes === 0) return;
+      out.write(pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending));
       pending = [];
       pendingBytes = 0;
     };
     /** Ends the response the way a platform does when a limit is hit. */
     const endForLimit = (status: number, message: string): void => {
       if (done) return;
-      if (!res.headersSent && pendingHead === undefined) {
-        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) });
-        res.end(message);
+      if (!headStarted && pendingHead === undefined) {
+        out.head(status, undefined, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) });
+        out.end(message);
       } else {
         // What the platform had gathered still reaches the client, then the response ends: an SSE
         // client sees the stream close, as when a function is stopped mid-stream.
         flush();
-        res.end();
+        out.end();
       }
       finish();
     };
@@ -132,14 +177,14 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
       idleTimer = setTimeout(() => {
         stats.idleTimeouts++;
         if (done) return;
-        if (!res.headersSent && pendingHead === undefined) {
+        if (!headStarted && pendingHead === undefined) {
           endForLimit(504, 'upstream timed out (idle timeout of the simulated platform)\n');
           return;
         }
         // nginx's "upstream timed out ... while reading upstream": what it holds goes out, then the
         // connection closes without the response's end (no final chunk), so the client sees an error.
         flush();
-        res.socket?.end();
+        out.endSocket();
         finish();
       }, profile.idleTimeoutMs);
       idleTimer.unref();
@@ -151,55 +196,59 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
     }
     headers.host = upstream.host;
 
-    const upstreamReq = http.request(
-      { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, path: upstreamBase + (req.url ?? '/'), method: req.method, headers, agent },
-      (upstreamRes) => {
-        if (done) {
-          upstreamRes.destroy();
-          return;
-        }
-        armIdle();
-        // nginx: "Buffering can also be enabled or disabled by passing “yes” or “no” in the
-        // X-Accel-Buffering response header field" (ngx_http_proxy_module, proxy_buffering).
-        if (buffering !== 'none' && profile.honourAccelBuffering && String(upstreamRes.headers['x-accel-buffering']).toLowerCase() === 'no') {
-          buffering = 'none';
-        }
-        pendingHead = { status: upstreamRes.statusCode ?? 502, message: upstreamRes.statusMessage, headers: responseHeaders(upstreamRes.headers, profile) };
-        if (buffering === 'none') sendHead();
-        upstreamRes.on('data', (chunk: Buffer) => {
-          armIdle();
-          if (buffering === 'none') {
-            res.write(chunk);
+    const forward = (): void => {
+      if (done) return;
+      upstreamReq = http.request(
+        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, path: upstreamBase + (req.url ?? '/'), method: req.method, headers, agent },
+        (upstreamRes) => {
+          if (done) {
+            upstreamRes.destroy();
             return;
           }
-          pending.push(chunk);
-          pendingBytes += chunk.length;
-          if (buffering !== 'until_close' && pendingBytes >= buffering.untilBytes) flush();
-        });
-        upstreamRes.on('end', () => {
-          if (done) return;
-          flush();
-          res.end();
-          finish();
-        });
-        upstreamRes.on('error', () => {
-          if (done) return;
-          res.destroy();
-          finish();
-        });
-      },
-    );
-    upstreamReq.on('error', (error) => {
-      if (done) return;
-      if (!res.headersSent) {
-        const message = `bad gateway: ${error.message}\n`;
-        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) });
-        res.end(message);
-      } else {
-        res.destroy();
-      }
-      finish();
-    });
+          armIdle();
+          // nginx: "Buffering can also be enabled or disabled by passing “yes” or “no” in the
+          // X-Accel-Buffering response header field" (ngx_http_proxy_module, proxy_buffering).
+          if (buffering !== 'none' && profile.honourAccelBuffering && String(upstreamRes.headers['x-accel-buffering']).toLowerCase() === 'no') {
+            buffering = 'none';
+          }
+          pendingHead = { status: upstreamRes.statusCode ?? 502, message: upstreamRes.statusMessage, headers: responseHeaders(upstreamRes.headers, profile) };
+          if (buffering === 'none') sendHead();
+          upstreamRes.on('data', (chunk: Buffer) => {
+            armIdle();
+            if (buffering === 'none') {
+              out.write(chunk);
+              return;
+            }
+            pending.push(chunk);
+            pendingBytes += chunk.length;
+            if (buffering !== 'until_close' && pendingBytes >= buffering.untilBytes) flush();
+          });
+          upstreamRes.on('end', () => {
+            if (done) return;
+            flush();
+            out.end();
+            finish();
+          });
+          upstreamRes.on('error', () => {
+            if (done) return;
+            out.destroy();
+            finish();
+          });
+        },
+      );
+      upstreamReq.on('error', (error) => {
+        if (done) return;
+        if (!headStarted) {
+          const message = `bad gateway: ${error.message}\n`;
+          out.head(502, undefined, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) });
+          out.end(message);
+        } else {
+          out.destroy();
+        }
+        finish();
+      });
+      req.pipe(upstreamReq);
+    };
 
     if (profile.maxDurationMs !== undefined) {
       // The invocation's clock starts when the request reaches the platform, not at the first byte.
@@ -210,8 +259,18 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
       maxDurationTimer.unref();
     }
     armIdle();
-    res.on('close', finish);
-    req.pipe(upstreamReq);
+    res.on('close', () => {
+      // The client is gone: what was still on its way has nowhere to go.
+      down.clear();
+      finish();
+    });
+    // The request travels up with the same added delay as the response comes down.
+    if (addedDelayMs > 0) {
+      forwardTimer = setTimeout(forward, addedDelayMs);
+      forwardTimer.unref();
+    } else {
+      forward();
+    }
   }
 
   const host = options.host ?? '127.0.0.1';

@@ -20,6 +20,7 @@ import {
   renderWarnings,
 } from './html-sections.js';
 import { formatNumber } from './format.js';
+import { formatClockNote, isLatencyKnown } from '../metrics/clock-note.js';
 import { REPORT_CLIENT_SCRIPT } from './report-client-script.js';
 import { buildTimelineSeries, createRecordDigester, type ReasonCount, type RecordDigest } from './report-data.js';
 import { REPORT_CSS } from './report-styles.js';
@@ -79,9 +80,24 @@ function card(id: string, caption: string): string {
   return `<div class="card"><div class="chart" id="${id}"></div><p class="caption">${escapeHtml(caption)}</p></div>`;
 }
 
+/** The clock beside the latency charts: ± the offset uncertainty across machines, or why there is no latency. */
+function latencyClockCaption(summary: Summary): string {
+  if (!isLatencyKnown(summary.clock)) return ` — ${formatClockNote(summary.clock)}`;
+  const note = formatClockNote(summary.clock);
+  if (summary.clock?.method === 'api-time') return `, read on our clock with the offset from /api/time: every figure ${note}`;
+  return note ? ` (${note})` : '';
+}
+
 export function renderFromDigest(summary: Summary, timeline: Timeline, digest: RecordDigest, findings: readonly Finding[]): string {
   const uplot = loadUplotAssets();
-  const data = { timeline: buildTimelineSeries(timeline), lifetime: digest.lifetime };
+  const data = {
+    timeline: buildTimelineSeries(timeline),
+    lifetime: digest.lifetime,
+    // Only a measured offset is named in the chart titles; the same host needs no note.
+    clock: !isLatencyKnown(summary.clock)
+      ? { unknown: true, note: formatClockNote(summary.clock) }
+      : { unknown: false, note: summary.clock?.method === 'api-time' ? formatClockNote(summary.clock) : '' },
+  };
   const hasRecords = digest.attempts > 0;
   const drops = hasRecords ? digest.drops : breakdownCounts(summary, 'sse_drops');
   const failures = hasRecords ? digest.failures : breakdownCounts(summary, 'sse_connect_failures');
@@ -124,7 +140,7 @@ ${card('chart-lifetime', lifetimeCaption)}
 ${card('chart-reasons', 'Per second. Reasons marked "harness" are limits of the machine running streamsoak, not of the target.')}
 
 <h2>Latency</h2>
-${card('chart-latency', 'Receive time of the socket read minus the sentAt the server stamped when it scheduled the event.')}
+${card('chart-latency', `Receive time of the socket read minus the sentAt the server stamped when it scheduled the event${latencyClockCaption(summary)}.`)}
 <div class="card"><div class="chart" id="chart-sse-vs-poll"></div>${renderSseVsPoll(summary)}<p class="caption">What a user waits for an event: over SSE, against the polling fallback (delay from sentAt to the poll that returned it; the guide polls every 3 s).</p></div>
 
 <h2>Thresholds</h2>

@@ -4,6 +4,7 @@
  * text or a plan's URL must never become markup.
  */
 import { formatDurationMs } from '../core/duration.js';
+import { formatClockNote, isLatencyKnown } from '../metrics/clock-note.js';
 import type { Finding, Summary } from '../metrics/results-schema.js';
 import { formatBytes, formatMs, formatNumber } from './format.js';
 import type { RecordDigest, ReasonCount } from './report-data.js';
@@ -27,13 +28,16 @@ export function renderTiles(summary: Summary, digest: RecordDigest): string {
   const p99 = metricValue(summary, 'sse_event_latency', 'p(99)');
   const pollP95 = metricValue(summary, 'poll_delivery_delay', 'p(95)');
   const lost = metricValue(summary, 'sse_events_lost', 'count') ?? digest.eventsLost;
+  // Every latency figure carries its clock: ± the offset uncertainty, or "unknown" with no reference.
+  const known = isLatencyKnown(summary.clock);
+  const clockNote = formatClockNote(summary.clock);
   return `<section class="tiles">${[
     tile('streams held at peak', formatNumber(held), `${formatNumber(connects)} connects`),
     tile('connect failures', formatNumber(failures), '', failures > 0 ? 'bad' : 'good'),
     tile('drops by the target', formatNumber(drops), 'excluding streams the plan closed', drops > 0 ? 'bad' : 'good'),
     tile('events lost', formatNumber(lost), 'sequence gaps', lost > 0 ? 'bad' : 'good'),
-    tile('SSE event latency p99', formatMs(p99)),
-    tile('polling delivery delay p95', formatMs(pollP95)),
+    known ? tile('SSE event latency p99', formatMs(p99), clockNote) : tile('SSE event latency p99', 'unknown', clockNote),
+    known ? tile('polling delivery delay p95', formatMs(pollP95), clockNote) : tile('polling delivery delay p95', 'unknown', clockNote),
   ].join('')}</section>`;
 }
 
@@ -61,11 +65,24 @@ const COUNT_ROWS: ReadonlyArray<[string, string, string]> = [
   ['poll_events', 'count', 'poll events'],
 ];
 
+/** Read from the server's `sentAt`: only as good as the clock offset. */
+const CLOCK_DEPENDENT = new Set(['sse_event_latency', 'poll_delivery_delay']);
+
+/** The note under a latency row's label: "± 0.6 ms (clock offset uncertainty)". */
+function clockNoteHtml(summary: Summary): string {
+  const note = formatClockNote(summary.clock);
+  return note ? `<span class="clock-note">${escapeHtml(note)}</span>` : '';
+}
+
 export function renderMetricTables(summary: Summary): string {
-  const trendRows = TREND_ROWS.filter(([name]) => summary.metrics[name])
+  const known = isLatencyKnown(summary.clock);
+  const trendRows = TREND_ROWS.filter(([name]) => summary.metrics[name] || (!known && CLOCK_DEPENDENT.has(name)))
     .map(([name, label]) => {
+      const note = CLOCK_DEPENDENT.has(name) ? clockNoteHtml(summary) : '';
+      const head = `<th scope="row">${escapeHtml(label)}<code>${escapeHtml(name)}</code>${note}</th>`;
+      if (!known && CLOCK_DEPENDENT.has(name)) return `<tr class="latency-unknown">${head}<td colspan="6">${escapeHtml(formatClockNote(summary.clock))}</td></tr>`;
       const cells = ['p(50)', 'p(90)', 'p(95)', 'p(99)', 'max'].map((stat) => `<td class="num">${formatMs(metricValue(summary, name, stat))}</td>`);
-      return `<tr><th scope="row">${escapeHtml(label)}<code>${escapeHtml(name)}</code></th>${cells.join('')}<td class="num">${formatNumber(metricValue(summary, name, 'count'))}</td></tr>`;
+      return `<tr>${head}${cells.join('')}<td class="num">${formatNumber(metricValue(summary, name, 'count'))}</td></tr>`;
     })
     .join('');
   const countRows = COUNT_ROWS.filter(([name]) => summary.metrics[name])
@@ -88,6 +105,7 @@ export function renderMetricTables(summary: Summary): string {
 /** What a user waits for an event over SSE and over the polling fallback, side by side. */
 export function renderSseVsPoll(summary: Summary): string {
   const stats = ['p(50)', 'p(95)', 'p(99)', 'max'];
+  if (!isLatencyKnown(summary.clock)) return `<p class="latency-unknown" id="latency-clock">${escapeHtml(formatClockNote(summary.clock))}: ${escapeHtml(summary.clock?.detail ?? 'no clock reference')}.</p>`;
   const rows = (
     [
       ['SSE event latency', 'sse_event_latency'],
@@ -98,7 +116,7 @@ export function renderSseVsPoll(summary: Summary): string {
     .map(([label, metric]) => `<tr><th scope="row">${label}</th>${stats.map((stat) => `<td class="num">${formatMs(metricValue(summary, metric, stat))}</td>`).join('')}</tr>`)
     .join('');
   if (rows === '') return '';
-  return `<div class="table-wrap"><table class="data compact"><thead><tr><th></th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `<div class="table-wrap"><table class="data compact"><caption id="latency-clock">${escapeHtml(formatClockNote(summary.clock) ? `latency figures: ${formatClockNote(summary.clock)}` : 'latency figures')}</caption><thead><tr><th></th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 export function renderThresholds(summary: Summary): string {
@@ -167,8 +185,17 @@ export function renderRunFacts(summary: Summary): string {
     if (harness.eventLoopDelayMs) facts.push(['event-loop delay', `p50 ${formatMs(harness.eventLoopDelayMs.p50)}, p99 ${formatMs(harness.eventLoopDelayMs.p99)}, max ${formatMs(harness.eventLoopDelayMs.max)}`]);
     if (harness.cpuPercent) facts.push(['harness CPU', `avg ${formatNumber(harness.cpuPercent.avg, 0)} %, max ${formatNumber(harness.cpuPercent.max, 0)} %`]);
   }
-  if (summary.clock) facts.push(['clock', `${summary.clock.method}${summary.clock.offsetMs === undefined ? '' : `, offset ${formatMs(summary.clock.offsetMs)}`}`]);
+  if (summary.clock) facts.push(['clock', formatClockFacts(summary.clock)]);
   return `<dl class="facts">${facts.map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
+}
+
+function formatClockFacts(clock: NonNullable<Summary['clock']>): string {
+  if (clock.method === 'unknown') return `unknown: ${clock.detail ?? 'no clock reference'} (latency not recorded)`;
+  if (clock.method === 'same-host') return 'same host (one clock)';
+  const parts = [`offset ${formatNumber(clock.offsetMs, 1)} ms from /api/time, ${formatClockNote(clock)}`];
+  if (clock.roundTripMs !== undefined) parts.push(`best round trip ${formatNumber(clock.roundTripMs, 1)} ms of ${clock.samples ?? '?'} exchanges`);
+  if (clock.driftMs !== undefined) parts.push(`drift ${formatNumber(clock.driftMs, 1)} ms by the end`);
+  return parts.join('; ');
 }
 
 export function renderWarnings(summary: Summary): string {

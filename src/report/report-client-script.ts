@@ -142,11 +142,15 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
 
   // 3. Event latency percentiles over time.
   var lat = tl.sseLatencyMs;
-  if (countPresent(lat.p50) === 0) {
+  // DATA.clock: the note every latency figure carries (± offset uncertainty), or why there is no latency.
+  var clockNote = DATA.clock && DATA.clock.note ? ' — ' + DATA.clock.note : '';
+  if (DATA.clock && DATA.clock.unknown) {
+    empty('chart-latency', DATA.clock.note + ': no latency was recorded; drops, buffering and limits were.');
+  } else if (countPresent(lat.p50) === 0) {
     empty('chart-latency', 'No SSE event carried a send time, so there is no latency to plot.');
   } else {
     chart('chart-latency', {
-      title: 'SSE event latency percentiles, per second',
+      title: 'SSE event latency percentiles, per second' + clockNote,
       scales: { x: { time: false }, y: { range: fromZero } },
       axes: [xAxis, axis({ label: 'latency (ms)', size: 70, values: function (u, vals) { return vals.map(fmtMs); } })],
       series: [
@@ -185,11 +189,13 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
 
   // 5. SSE event latency beside polling delivery delay, on a log scale: they differ by orders of magnitude.
   var poll = tl.pollDelayMs;
-  if (countPresent(lat.p50) + countPresent(poll.p50) === 0) {
+  if (DATA.clock && DATA.clock.unknown) {
+    empty('chart-sse-vs-poll', DATA.clock.note + '.');
+  } else if (countPresent(lat.p50) + countPresent(poll.p50) === 0) {
     empty('chart-sse-vs-poll', 'Neither SSE latency nor polling delay was recorded.');
   } else {
     chart('chart-sse-vs-poll', {
-      title: 'SSE event latency vs polling delivery delay (log scale)',
+      title: 'SSE event latency vs polling delivery delay (log scale)' + clockNote,
       scales: { x: { time: false }, y: { distr: 3, log: 10 } },
       axes: [xAxis, axis({ label: 'ms (log scale)', size: 70, grid: { stroke: '#f1f3f5', width: 1 }, values: function (u, vals) { return vals.map(function (v) { return /^10*$/.test(String(Math.round(v * 1000))) ? fmtMs(v) : ''; }); } })],
       series: [

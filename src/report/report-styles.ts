@@ -21,6 +21,8 @@ header.top .subtitle { color: var(--muted); }
 .tile-value { font-size: 24px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .tile-label { color: var(--fg); font-size: 13px; }
 .tile-note { color: var(--muted); font-size: 12px; }
+.clock-note { display: block; color: var(--muted); font-size: 12px; font-weight: 400; }
+.latency-unknown { color: var(--muted); font-style: italic; }
 .tile.tone-bad .tile-value { color: var(--bad); }
 .tile.tone-good .tile-value { color: var(--good); }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 16px 18px; margin-bottom: 16px; }

@@ -5,17 +5,16 @@
  * after the server drops its stream, reconnect by itself with Last-Event-ID and get the events it
  * missed, with no duplicates.
  */
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/core/jwt.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
+import { chromiumLaunchOptions } from '../helpers/chromium.js';
+import { CHROMIUM, hasTools } from '../helpers/tools.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`chromium-eventsource: skipped, ${CHROMIUM} is missing (apt-get install chromium)`);
+const hasChromium = hasTools('chromium-eventsource', CHROMIUM);
 
 const SECRET = 'chromium-secret';
 const PAGE = `<!doctype html><meta charset="utf-8"><title>streamsoak EventSource</title>
@@ -68,10 +67,7 @@ describe.skipIf(!hasChromium)("Chromium's EventSource against the reference serv
       heartbeatMs: 0,
       publishIntervalMs: 0,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await chromium.launch(chromiumLaunchOptions());
     page = await browser.newPage();
     await page.goto(`${pageOrigin}/`);
   }, 60_000);

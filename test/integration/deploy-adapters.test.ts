@@ -13,7 +13,6 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/core/jwt.js';
-import { createSseParser, type SseEvent } from '../../src/core/sse-parser.js';
 import type { HostingPlatform, PlatformHandler } from '../../deploy/shared/platform-app.js';
 import vercelEntry from '../../deploy/vercel/api/streamsoak.js';
 import { vercelHandler } from '../../deploy/vercel/handler.js';
@@ -31,6 +30,7 @@ import * as nextEmit from '../../deploy/nextjs/app/api/calls/emit/route.js';
 import * as nextHealth from '../../deploy/nextjs/app/api/health/route.js';
 import * as nextTime from '../../deploy/nextjs/app/api/time/route.js';
 import * as nextMetrics from '../../deploy/nextjs/app/metrics/route.js';
+import { readTimedEvents, type TimedEvents } from '../helpers/sse-body.js';
 
 const SECRET = 'deploy-adapters-test-secret';
 // 20 messages 150 ms apart: the whole test stream lasts ~3 s, so a buffering adapter would deliver
@@ -98,31 +98,11 @@ function listen(call: AdapterCase['call']): Promise<Served> {
   });
 }
 
-/** Reads a Response body with streamsoak's SSE parser until `count` events arrived; resolves with their arrival times. */
 /** Every request is bounded: a buffering adapter must fail the test, not hang it. */
 const bounded = (init: RequestInit = {}): RequestInit => ({ ...init, signal: AbortSignal.timeout(15_000) });
 
-async function readEvents(response: Response, count: number, timeoutMs: number) {
-  const reader = response.body!.getReader();
-  const events: { event: SseEvent; atMs: number }[] = [];
-  const startedAt = performance.now();
-  const parser = createSseParser({ onEvent: (event) => events.push({ event, atMs: performance.now() - startedAt }) });
-  const timer = setTimeout(() => void reader.cancel(new Error('timed out')), timeoutMs);
-  let ended = false;
-  try {
-    while (events.length < count) {
-      const { done, value } = await reader.read();
-      if (done) {
-        ended = true;
-        break;
-      }
-      parser.push(value);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return { events, ended, cancel: () => reader.cancel().catch(() => {}) };
-}
+/** Reads a Response body with streamsoak's SSE parser until `count` events arrived, with their arrival times. */
+const readEvents = (response: Response, count: number, timeoutMs: number): Promise<TimedEvents> => readTimedEvents(response.body!, count, timeoutMs);
 
 beforeAll(() => {
   // Vercel, Netlify and Next.js read process.env; the Worker gets `workerEnv` with each request.

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/core/jwt.js';
 import { createSseParser, type SseEvent } from '../../src/core/sse-parser.js';
 import { CLOUDFLARE } from '../../deploy/cloudflare/platform.js';
+import { readTimedEvents, type TimedEvents } from '../helpers/sse-body.js';
 
 const cloudflareDir = fileURLToPath(new URL('../../deploy/cloudflare/', import.meta.url));
 const SECRET = 'deploy-cloudflare-test-secret';
@@ -60,27 +61,7 @@ async function bundleWorker(config: WranglerConfig): Promise<string> {
   return code;
 }
 
-async function readEvents(response: Response, count: number, timeoutMs: number) {
-  const reader = response.body!.getReader();
-  const events: { event: SseEvent; atMs: number }[] = [];
-  const startedAt = performance.now();
-  const parser = createSseParser({ onEvent: (event) => events.push({ event, atMs: performance.now() - startedAt }) });
-  const timer = setTimeout(() => void reader.cancel(new Error('timed out')), timeoutMs);
-  let ended = false;
-  try {
-    while (events.length < count) {
-      const { done, value } = await reader.read();
-      if (done) {
-        ended = true;
-        break;
-      }
-      parser.push(value);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return { events, ended, reader };
-}
+const readEvents = (response: Response, count: number, timeoutMs: number): Promise<TimedEvents> => readTimedEvents(response.body!, count, timeoutMs);
 
 const bounded = (init: RequestInit = {}): RequestInit => ({ ...init, signal: AbortSignal.timeout(20_000) });
 

@@ -5,9 +5,8 @@
  * rewritten for the test: listen addresses, the upstream port and the certificate paths.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,34 +14,18 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/core/jwt.js';
 import { createSseParser, type SseEvent } from '../../src/core/sse-parser.js';
+import { freePort } from '../helpers/net.js';
+import { readTimedEvents as readEvents } from '../helpers/sse-body.js';
+import { waitFor } from '../helpers/wait.js';
+import { NGINX, OPENSSL, hasTools } from '../helpers/tools.js';
 
-const NGINX = '/usr/sbin/nginx';
-const OPENSSL = '/usr/bin/openssl';
-const missing = [NGINX, OPENSSL].filter((path) => !existsSync(path));
-if (missing.length > 0) console.warn(`deploy-vps: skipped, ${missing.join(' and ')} not installed (apt-get install nginx openssl)`);
+const hasNginxAndOpenssl = hasTools('deploy-vps', NGINX, OPENSSL);
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = 'deploy-vps-test-secret';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** `true` once the request answers 2xx; `undefined` (keep waiting) while it fails or is refused. */
+const isOk = (request: Promise<{ ok: boolean }>): Promise<true | undefined> => request.then((response) => response.ok || undefined).catch(() => undefined);
 
 /** The `serve` arguments of the unit's ExecStart, with the port swapped for a free one. */
 export function serveArgsFromUnit(unit: string, port: number): string[] {
@@ -72,34 +55,7 @@ function siteForTest(site: string, ports: { http: number; https: number; upstrea
   return rewritten;
 }
 
-/** A response body, from undici's fetch or the global one (their stream types differ only in name). */
-interface ByteBody {
-  getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> };
-}
-
-async function readEvents(body: ByteBody, count: number, timeoutMs: number) {
-  const reader = body.getReader();
-  const events: { event: SseEvent; atMs: number }[] = [];
-  const startedAt = performance.now();
-  const parser = createSseParser({ onEvent: (event) => events.push({ event, atMs: performance.now() - startedAt }) });
-  const timer = setTimeout(() => void reader.cancel(new Error('timed out')), timeoutMs);
-  let ended = false;
-  try {
-    while (events.length < count) {
-      const { done, value } = await reader.read();
-      if (done || value === undefined) {
-        ended = true;
-        break;
-      }
-      parser.push(value);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return { events, ended, reader };
-}
-
-describe.skipIf(missing.length > 0)('the VPS deployment: systemd unit flags, nginx site, TLS', () => {
+describe.skipIf(!hasNginxAndOpenssl)('the VPS deployment: systemd unit flags, nginx site, TLS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'streamsoak-vps-'));
   const unit = readFileSync(join(repoRoot, 'deploy/vps/streamsoak.service'), 'utf8');
   const site = readFileSync(join(repoRoot, 'deploy/vps/nginx-site.conf'), 'utf8');
@@ -112,7 +68,7 @@ describe.skipIf(missing.length > 0)('the VPS deployment: systemd unit flags, ngi
 
   beforeAll(async () => {
     ports = { http: await freePort(), https: await freePort(), upstream: await freePort() };
-    execFileSync(OPENSSL, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    execFileSync(OPENSSL.path, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
 
     // `streamsoak serve` from source (the unit runs bin/streamsoak.js, the same main() compiled).
@@ -125,7 +81,7 @@ describe.skipIf(missing.length > 0)('the VPS deployment: systemd unit flags, ngi
     );
     app.stdout?.on('data', (chunk: Buffer) => (appOutput += chunk.toString()));
     app.stderr?.on('data', (chunk: Buffer) => (appOutput += chunk.toString()));
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.upstream}/api/health`)).ok, 30_000, `streamsoak serve (${appOutput})`);
+    await waitFor(`streamsoak serve (${appOutput})`, () => isOk(fetch(`http://127.0.0.1:${ports.upstream}/api/health`)), { timeoutMs: 30_000, intervalMs: 100 });
 
     for (const sub of ['logs', 'temp']) mkdirSync(join(dir, sub), { recursive: true });
     writeFileSync(join(dir, 'site.conf'), siteForTest(site, ports, dir));
@@ -144,14 +100,13 @@ describe.skipIf(missing.length > 0)('the VPS deployment: systemd unit flags, ngi
         '}',
       ].join('\n'),
     );
-    execFileSync(NGINX, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'pipe' });
-    nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(NGINX.path, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'pipe' });
+    nginx = spawn(NGINX.path, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
     nginx.stderr?.on('data', (chunk: Buffer) => (nginxOutput += chunk.toString()));
-    await waitFor(
-      async () => (await undiciFetch(`https://127.0.0.1:${ports.https}/api/health`, { dispatcher: insecure })).ok,
-      15_000,
-      `nginx (${nginxOutput})`,
-    );
+    await waitFor(`nginx (${nginxOutput})`, () => isOk(undiciFetch(`https://127.0.0.1:${ports.https}/api/health`, { dispatcher: insecure })), {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    });
   });
 
   afterAll(async () => {

@@ -10,15 +10,12 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DOCKER_COMPOSE, PROMTOOL, hasTools } from '../helpers/tools.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
-const DOCKER_COMPOSE = '/usr/bin/docker-compose';
-const PROMTOOL = '/usr/bin/promtool';
-const hasCompose = existsSync(DOCKER_COMPOSE);
-const hasPromtool = existsSync(PROMTOOL);
-if (!hasCompose) console.warn(`skipping docker-compose validation: ${DOCKER_COMPOSE} is not installed (apt-get install docker-compose)`);
-if (!hasPromtool) console.warn(`skipping promtool check: ${PROMTOOL} is not installed (apt-get install prometheus)`);
+const hasCompose = hasTools('docker-compose validation', DOCKER_COMPOSE);
+const hasPromtool = hasTools('promtool check', PROMTOOL);
 
 interface ComposeService {
   build?: { context: string; dockerfile: string };
@@ -41,7 +38,7 @@ function composeConfig(): Promise<{ services: Record<string, ComposeService> }> 
 
 async function loadComposeConfig(): Promise<{ services: Record<string, ComposeService> }> {
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
-  const { stdout } = await run(DOCKER_COMPOSE, ['--project-directory', ROOT, '-f', join(ROOT, 'docker-compose.yml'), 'config'], { env, timeout: 30_000 });
+  const { stdout } = await run(DOCKER_COMPOSE.path, ['--project-directory', ROOT, '-f', join(ROOT, 'docker-compose.yml'), 'config'], { env, timeout: 30_000 });
   return parse(stdout) as { services: Record<string, ComposeService> };
 }
 
@@ -146,7 +143,7 @@ describe.skipIf(!hasCompose)('docker-compose.yml (docker-compose config)', () =>
 
 describe.skipIf(!hasPromtool)('deploy/prometheus/prometheus.yml (promtool)', () => {
   it('passes `promtool check config`', async () => {
-    const { stdout } = await run(PROMTOOL, ['check', 'config', join(ROOT, 'deploy/prometheus/prometheus.yml')], { timeout: 30_000 });
+    const { stdout } = await run(PROMTOOL.path, ['check', 'config', join(ROOT, 'deploy/prometheus/prometheus.yml')], { timeout: 30_000 });
     expect(stdout).toMatch(/SUCCESS/);
   }, 40_000);
 });

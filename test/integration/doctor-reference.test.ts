@@ -2,14 +2,13 @@
  * `streamsoak doctor` against the reference server, plain and behind each built-in profile of the
  * simulator (time-scaled): healthy when it is, the right finding when it is not, exit codes 0/1/2.
  */
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { signToken } from '../../src/core/jwt.js';
 import { platformProfileSchema, type PlatformProfile } from '../../src/core/platform-profile.js';
 import { startPlatformProxy } from '../../src/platform/index.js';
 import { formatDoctorReport, runDoctor, type DoctorResult } from '../../src/report/doctor.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 const SECRET = 'doctor-integration-secret';
 const ORIGIN = 'https://app.example';
@@ -46,14 +45,8 @@ async function doctorBehind(profiles: Array<string | PlatformProfile>, timeScale
 
 const problemKinds = (result: DoctorResult): string[] => result.findings.filter((f) => f.severity === 'problem').map((f) => f.kind);
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.resume();
-  const code = await main(args, { stdout, stderr, env: {}, signal: new AbortController().signal });
-  return { code, stdout: out };
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(args, { env: {} });
 }
 
 describe('streamsoak doctor', () => {

@@ -10,12 +10,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { findExecutable } from '../../src/k6/runner.js';
 import { summarySchema } from '../../src/metrics/results-schema.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
+import { captureStream } from '../helpers/cli.js';
 
 const k6Path = findExecutable('k6', process.env.PATH);
 const k6Version = k6Path === undefined ? '' : execFileSync(k6Path, ['version'], { encoding: 'utf8', timeout: 10_000 });
@@ -32,12 +32,11 @@ let server: RunningServer;
 let workDir: string;
 
 async function streamsoak(args: string[]): Promise<{ code: number; output: string }> {
-  const out = new PassThrough();
-  let output = '';
-  out.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // One stream for both: the output reads in the order k6 and streamsoak wrote it.
+  const out = captureStream();
   const env = { ...process.env, K6_AUTO_EXTENSION_RESOLUTION: 'false', K6_NO_USAGE_REPORT: 'true' };
-  const code = await main(args, { stdout: out, stderr: out, env, cwd: workDir, signal: AbortSignal.timeout(90_000) });
-  return { code, output };
+  const code = await main(args, { stdout: out.stream, stderr: out.stream, env, cwd: workDir, signal: AbortSignal.timeout(90_000) });
+  return { code, output: out.text() };
 }
 
 async function readSummary(dir: string): Promise<ReturnType<typeof summarySchema.parse>> {

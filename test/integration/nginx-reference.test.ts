@@ -3,22 +3,23 @@
  * the diagnosis: stock proxying buffers SSE only when the server's `X-Accel-Buffering: no` is
  * disregarded; a short proxy_read_timeout cuts silent streams, and heartbeats cure it.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/engine/index.js';
 import { parsePlan, type PlanInput } from '../../src/engine/plan.js';
-import { connectionRecordSchema, type ConnectionRecord, type Finding } from '../../src/metrics/results-schema.js';
-import { findNginx, startNginx, type NginxOptions } from '../../src/platform/index.js';
+import type { Finding } from '../../src/metrics/results-schema.js';
+import { startNginx, type NginxOptions } from '../../src/platform/index.js';
 import { diagnose } from '../../src/report/diagnosis.js';
 import { runDoctor } from '../../src/report/doctor.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
 import { signToken } from '../../src/core/jwt.js';
+import { readConnectionRecords } from '../helpers/results.js';
+import { NGINX, hasTools } from '../helpers/tools.js';
 
 const SECRET = 'nginx-integration-secret';
-const nginxBinary = await findNginx();
-if (!nginxBinary) console.warn('nginx-reference.test.ts: skipped — no nginx binary (/usr/sbin/nginx); install nginx to run it');
+const hasNginx = hasTools('nginx-reference.test.ts', NGINX);
 
 let resultsDir: string;
 let server: RunningServer;
@@ -34,14 +35,6 @@ afterAll(async () => {
 
 const problems = (findings: Finding[]): Finding[] => findings.filter((f) => f.severity === 'problem');
 
-async function readRecords(outDir: string): Promise<ConnectionRecord[]> {
-  const text = await readFile(join(outDir, 'connections.ndjson'), 'utf8');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => connectionRecordSchema.parse(JSON.parse(line)));
-}
-
 /** Runs `clients` SSE clients through nginx for `duration`, then diagnoses the records. */
 async function runThroughNginx(nginx: Omit<NginxOptions, 'upstream'>, query: Record<string, string>, rest: Partial<PlanInput> = {}) {
   const proxy = await startNginx({ ...nginx, upstream: server.url });
@@ -55,14 +48,14 @@ async function runThroughNginx(nginx: Omit<NginxOptions, 'upstream'>, query: Rec
       ...rest,
     });
     const outcome = await runPlan(plan, { resultsDir });
-    const records = await readRecords(outcome.outDir);
+    const records = await readConnectionRecords(outcome.outDir);
     return { records, findings: diagnose({ records, summary: outcome.summary }), errorLog: await proxy.errorLog() };
   } finally {
     await proxy.close();
   }
 }
 
-describe.skipIf(!nginxBinary)('real nginx in front of the reference server', () => {
+describe.skipIf(!hasNginx)('real nginx in front of the reference server', () => {
   it('buffers the stream when stock nginx is told to disregard X-Accel-Buffering, and the diagnosis says so', async () => {
     // ~110-byte events every 20 ms: nginx's 4 KiB buffer fills every ~0.8 s, so events come in bursts.
     const { records, findings } = await runThroughNginx({ template: 'stock', extraDirectives: 'proxy_ignore_headers X-Accel-Buffering;' }, { interval: '20' });

@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,24 +17,13 @@ import { parsePlan } from '../../src/engine/plan.js';
 import { createRemoteWriteSink } from '../../src/metrics/remote-write.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
 import type { MetricsSnapshot } from '../../src/metrics/snapshot.js';
+import { freePort } from '../helpers/net.js';
+import { waitFor } from '../helpers/wait.js';
+import { PROMETHEUS, hasTools } from '../helpers/tools.js';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const hasPrometheus = existsSync(PROMETHEUS);
-if (!hasPrometheus) console.warn(`skipping Prometheus integration tests: ${PROMETHEUS} is not installed (apt-get install prometheus)`);
+const hasPrometheus = hasTools('Prometheus integration tests', PROMETHEUS);
 
 const DASHBOARDS_DIR = join(import.meta.dirname, '../../dashboards');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface RunningPrometheus {
   baseUrl: string;
@@ -59,7 +47,7 @@ async function startPrometheus(scrapeTargets: string[]): Promise<RunningPromethe
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), `${config}\n`);
   const child: ChildProcess = spawn(
-    PROMETHEUS,
+    PROMETHEUS.path,
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
@@ -157,6 +145,19 @@ async function dashboardVariableQueries(): Promise<string[]> {
 }
 
 /** Grafana's substitutions for one run: the testid variable and the built-in intervals. */
+/** Every panel query of dashboards/*.json succeeds in Prometheus and returns a series for this run. */
+async function expectEveryPanelQueryAnswers(prometheus: RunningPrometheus, testid: string): Promise<void> {
+  const queries = await dashboardQueries();
+  expect(queries.length).toBeGreaterThan(20);
+  const empty: string[] = [];
+  for (const query of queries) {
+    const result = await instantQuery(prometheus, substitute(query.expr, testid));
+    expect(result.status, `${query.panel}: ${query.expr}: ${result.error ?? ''}`).toBe('success');
+    if ((result.data?.result.length ?? 0) === 0) empty.push(`${query.dashboard} / ${query.panel}: ${query.expr}`);
+  }
+  expect(empty).toEqual([]);
+}
+
 function substitute(expr: string, testid: string): string {
   return expr
     .replaceAll('${testid}', testid)
@@ -164,16 +165,6 @@ function substitute(expr: string, testid: string): string {
     .replaceAll('$__rate_interval', '1m')
     .replaceAll('$__interval', '5s')
     .replaceAll('$__range', '5m');
-}
-
-async function waitFor<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** Hand-made snapshots carrying every metric (with its reason/status label), one per second. */
@@ -308,15 +299,7 @@ describe.skipIf(!hasPrometheus)('Prometheus remote write (real Prometheus)', () 
     const scraped = await instantQuery(prometheus, 'max_over_time(streamsoak_server_sse_connections[1m])');
     expect(Number(scraped.data?.result[0]?.value[1] ?? 0)).toBeGreaterThanOrEqual(1);
 
-    const queries = await dashboardQueries();
-    expect(queries.length).toBeGreaterThan(20);
-    const empty: string[] = [];
-    for (const query of queries) {
-      const result = await instantQuery(prometheus, substitute(query.expr, testid));
-      expect(result.status, `${query.panel}: ${query.expr}: ${result.error ?? ''}`).toBe('success');
-      if ((result.data?.result.length ?? 0) === 0) empty.push(`${query.dashboard} / ${query.panel}: ${query.expr}`);
-    }
-    expect(empty).toEqual([]);
+    await expectEveryPanelQueryAnswers(prometheus, testid);
 
     // The "Test run" variable offers this run: Grafana's label_values(metric, testid) asks this API.
     for (const variable of await dashboardVariableQueries()) {
@@ -377,15 +360,7 @@ describe.skipIf(!hasPrometheus)('Prometheus remote write (real Prometheus)', () 
       return Number(result.data?.result[0]?.value[1] ?? 0) >= 2 ? true : undefined;
     });
 
-    const queries = await dashboardQueries();
-    expect(queries.length).toBeGreaterThan(20);
-    const empty: string[] = [];
-    for (const query of queries) {
-      const result = await instantQuery(prometheus, substitute(query.expr, testid));
-      expect(result.status, `${query.panel}: ${query.expr}: ${result.error ?? ''}`).toBe('success');
-      if ((result.data?.result.length ?? 0) === 0) empty.push(`${query.dashboard} / ${query.panel}: ${query.expr}`);
-    }
-    expect(empty).toEqual([]);
+    await expectEveryPanelQueryAnswers(prometheus, testid);
 
     // Values arrive as sent: k6 naming, trends in seconds, the labels the dashboards group by.
     const p99 = await instantQuery(prometheus, `k6_sse_event_latency_p99{testid="${testid}"}`);

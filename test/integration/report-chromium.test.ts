@@ -6,7 +6,6 @@
  * failures by several reasons, a 10 s cut, harness-side EMFILE) is opened the same way. Screenshots
  * are kept under test-output/report-chromium/.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,10 +18,10 @@ import { summarySchema, timelineSchema, type Summary } from '../../src/metrics/r
 import { writeHtmlReport } from '../../src/report/html-report.js';
 import { startReferenceServer } from '../../src/server/index.js';
 import { makeFixtureRun, writeFixtureRun } from '../fixtures/results/make-results.js';
+import { chromiumLaunchOptions } from '../helpers/chromium.js';
+import { CHROMIUM, hasTools } from '../helpers/tools.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`report-chromium: skipped, ${CHROMIUM} is missing (apt-get install chromium)`);
+const hasChromium = hasTools('report-chromium', CHROMIUM);
 
 const SECRET = 'report-chromium-secret';
 const OUTPUT_DIR = resolve('test-output', 'report-chromium');
@@ -119,10 +118,9 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     workDir = await mkdtemp(join(tmpdir(), 'streamsoak-report-chromium-'));
     await mkdir(OUTPUT_DIR, { recursive: true });
     context = await chromium.launchPersistentContext(join(workDir, 'profile'), {
-      executablePath: CHROMIUM,
+      ...chromiumLaunchOptions(),
       headless: true,
       viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
   });
 

@@ -6,27 +6,19 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { runPlan } from '../../src/engine/index.js';
 import { parsePlan } from '../../src/engine/plan.js';
 import { summarySchema } from '../../src/metrics/results-schema.js';
 import { startReferenceServer } from '../../src/server/index.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 const SECRET = 'report-cli-secret';
 let workDir: string;
 const runs: string[] = [];
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(args, { stdout, stderr, signal: new AbortController().signal, cwd: workDir });
-  return { code, stdout: out, stderr: err };
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(args, { cwd: workDir });
 }
 
 beforeAll(async () => {

@@ -1,42 +1,27 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureStream, runCli as runCliWith } from '../helpers/cli.js';
+import { waitForOutput } from '../helpers/wait.js';
 
-function capture(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return { stream, text: () => text };
-}
-
-async function runCli(args: string[], env: Record<string, string>, signal = new AbortController().signal) {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream, env, cwd: process.cwd(), signal });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const runCli = (args: string[], env: Record<string, string>) => runCliWith(args, { env, cwd: process.cwd() });
 
 const ENV = { JWT_ACCESS_SECRET: 'cli-secret' };
 
 describe('streamsoak serve and token', () => {
   it('serves until interrupted: prints its URL, streams to a token from `streamsoak token`, stops with 0', async () => {
     const controller = new AbortController();
-    const stdout = capture();
+    const stdout = captureStream();
     const running = main(['serve', '--port', '0', '--interval', '50ms', '--clock-offset=-2s'], {
       stdout: stdout.stream,
-      stderr: capture().stream,
+      stderr: captureStream().stream,
       env: ENV,
       cwd: process.cwd(),
       signal: controller.signal,
     });
     let exited: number | undefined;
     void running.then((code) => (exited = code));
-    const deadline = Date.now() + 10_000;
-    while (!/listening on (http:\/\/\S+)/.test(stdout.text()) && exited === undefined && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const url = await waitForOutput(stdout.text, /listening on (http:\/\/\S+)/, { timeoutMs: 10_000, stopIf: () => exited !== undefined });
     expect(exited).toBeUndefined();
-    const url = /listening on (http:\/\/\S+)/.exec(stdout.text())?.[1];
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
     const minted = await runCli(['token', '--user', 'u1', '--ttl', '10m'], ENV);

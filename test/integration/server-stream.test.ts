@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/core/jwt.js';
 import { startReferenceServer, type ReferenceServerOptions, type RunningServer } from '../../src/server/index.js';
-import { openSseSocket, type SseSocket } from './fixtures/server-sse-socket.js';
+import { createSseSocketPool } from '../helpers/sse-socket.js';
 
 const SECRET = 'integration-secret';
 let servers: RunningServer[] = [];
-let sockets: SseSocket[] = [];
+const sockets = createSseSocketPool();
+const open = sockets.open;
 
 async function start(options: Partial<ReferenceServerOptions> = {}): Promise<RunningServer> {
   const server = await startReferenceServer({ jwtSecret: SECRET, port: 0, heartbeatMs: 0, publishIntervalMs: 0, ...options });
@@ -15,15 +16,8 @@ async function start(options: Partial<ReferenceServerOptions> = {}): Promise<Run
   return server;
 }
 
-function open(url: string, headers?: Record<string, string>): SseSocket {
-  const socket = openSseSocket(url, headers);
-  sockets.push(socket);
-  return socket;
-}
-
 afterEach(async () => {
-  for (const socket of sockets) socket.destroy();
-  sockets = [];
+  sockets.destroyAll();
   await Promise.all(servers.map((server) => server.close()));
   servers = [];
 });

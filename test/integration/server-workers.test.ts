@@ -2,26 +2,21 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/core/jwt.js';
 import { startClusteredServer, type RunningServer } from '../../src/server/index.js';
-import { openSseSocket, type SseSocket } from './fixtures/server-sse-socket.js';
+import { createSseSocketPool, type SseSocket } from '../helpers/sse-socket.js';
 
 const SECRET = 'workers-secret';
 let server: RunningServer;
-const sockets: SseSocket[] = [];
+const sockets = createSseSocketPool();
+const open = sockets.open;
 
 beforeAll(async () => {
   server = await startClusteredServer({ jwtSecret: SECRET, port: 0, workers: 2, mode: 'bus', heartbeatMs: 0, publishIntervalMs: 0 });
 }, 60_000);
 
 afterAll(async () => {
-  for (const socket of sockets) socket.destroy();
+  sockets.destroyAll();
   await server?.close();
 }, 30_000);
-
-function open(url: string, headers?: Record<string, string>): SseSocket {
-  const socket = openSseSocket(url, headers);
-  sockets.push(socket);
-  return socket;
-}
 
 describe('serve --workers N', () => {
   it('shares one port between the workers, and a bus event reaches streams on every worker with the same id', async () => {

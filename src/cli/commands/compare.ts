@@ -3,10 +3,10 @@
  * worse between two runs. Exit 1 on a regression past the limits, 0 otherwise, 2 on bad usage
  * (including a missing or unreadable results folder: a CI job must not read that as a regression).
  */
-import { parseArgs } from 'node:util';
 import { StreamsoakError, UsageError } from '../../core/errors.js';
 import { DEFAULT_REGRESSION_LIMITS, compareRuns, defaultRegressionLimits, formatComparison, parseRegressionLimits } from '../../report/compare.js';
 import { readSummary } from '../../report/results-folder.js';
+import { parseArgsOrUsage } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
 const USAGE = `usage: streamsoak compare BASELINE CURRENT [--max-regression LIMITS] [--json]
@@ -35,16 +35,14 @@ async function load(target: string, role: string): Promise<Awaited<ReturnType<ty
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseArgsOrUsage(
+    {
       args,
       allowPositionals: true,
       options: { 'max-regression': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
   if (parsed.values.help) {
     println(io.stdout, USAGE);
     return EXIT.ok;

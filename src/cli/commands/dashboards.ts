@@ -2,9 +2,8 @@
  * `streamsoak dashboards [--out DIR]`: writes the Grafana dashboard JSON and provisioning files
  * (default `dashboards/` under the working directory).
  */
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { UsageError } from '../../core/errors.js';
+import { parseArgsOrUsage } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
 const HELP = `usage: streamsoak dashboards [--out DIR]
@@ -13,17 +12,15 @@ Writes the "SSE soak" Grafana dashboard (sse-soak.json) and Grafana provisioning
 (provisioning/datasources, provisioning/dashboards) into DIR (default: ./dashboards).`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let values: { out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseArgsOrUsage(
+    {
       args,
       options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
-  }
+    },
+    HELP,
+  );
   if (values.help === true) {
     println(io.stdout, HELP);
     return EXIT.ok;

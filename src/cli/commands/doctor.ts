@@ -2,10 +2,10 @@
  * `streamsoak doctor URL [--origin O] [--token T] [--hold 330s]`: the guide's checks on one SSE
  * endpoint and its decision tree. Exit 0 healthy, 1 problems found, 2 bad usage.
  */
-import { parseArgs } from 'node:util';
-import { parseDurationMs, formatDurationMs } from '../../core/duration.js';
+import { formatDurationMs } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { DEFAULT_HOLD_MS, formatDoctorReport, runDoctor } from '../../report/doctor.js';
+import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag, parsePositiveNumberFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
 const HELP = `usage: streamsoak doctor URL [options]
@@ -26,18 +26,9 @@ options:
 
 exit codes: 0 healthy, 1 problems found, 2 bad usage`;
 
-/** node:util's parse errors (unknown option, missing value) are usage errors: exit 2. */
-function parseFlagsOrThrow<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${HELP}`);
-  }
-}
-
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlagsOrThrow(() =>
-    parseArgs({
+  const { values, positionals } = parseArgsOrUsage(
+    {
       args,
       allowPositionals: true,
       options: {
@@ -50,7 +41,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-    }),
+    },
+    HELP,
   );
   if (values.help) {
     println(io.stdout, HELP);
@@ -66,12 +58,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`not a URL: "${url}"`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`the URL must be http:// or https://, got ${parsed.protocol}`);
-  const holdMs = values.hold === undefined ? DEFAULT_HOLD_MS : parseDurationMs(values.hold);
-  if (holdMs === undefined || holdMs < 1_000 || holdMs > 3_600_000) throw new UsageError(`--hold must be a duration from 1s to 1h (e.g. 330s), got "${values.hold}"`);
-  const testMessages = values['test-messages'] === undefined ? undefined : Number(values['test-messages']);
-  if (testMessages !== undefined && (!Number.isInteger(testMessages) || testMessages < 1)) throw new UsageError(`--test-messages must be a positive integer, got "${values['test-messages']}"`);
-  const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
-  if (timeScale !== undefined && !(timeScale > 0 && Number.isFinite(timeScale))) throw new UsageError(`--time-scale must be a positive number, got "${values['time-scale']}"`);
+  const holdMs = values.hold === undefined ? DEFAULT_HOLD_MS : parseDurationFlag('--hold', values.hold, { minMs: 1_000, maxMs: 3_600_000 });
+  const testMessages = values['test-messages'] === undefined ? undefined : parseIntegerFlag('--test-messages', values['test-messages'], { min: 1 });
+  const timeScale = values['time-scale'] === undefined ? undefined : parsePositiveNumberFlag('--time-scale', values['time-scale']);
   if (values.origin !== undefined) {
     try {
       new URL(values.origin);

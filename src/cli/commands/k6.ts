@@ -5,13 +5,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { MissingToolError, UsageError } from '../../core/errors.js';
-import { parseDurationMs } from '../../core/duration.js';
 import { DEFAULT_BUNDLE_DIR, SCENARIO_NAMES, buildScenarios, isScenarioName, type ScenarioName } from '../../k6/build.js';
 import { K6_INSTALL_HELP, buildK6Invocation, findExecutable, spawnK6 } from '../../k6/runner.js';
 import { RESULT_FILES, summarySchema } from '../../metrics/results-schema.js';
 import { VERSION } from '../../version.js';
+import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
 const USAGE = `usage:
@@ -52,11 +51,14 @@ function scenarioNames(values: readonly string[]): ScenarioName[] {
 }
 
 async function runBuild(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { out: { type: 'string' }, sourcemap: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseArgsOrUsage(
+    {
+      args,
+      allowPositionals: true,
+      options: { out: { type: 'string' }, sourcemap: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    },
+    USAGE,
+  );
   if (values.help) {
     println(io.stdout, USAGE);
     return EXIT.ok;
@@ -92,23 +94,26 @@ function parseEnvPairs(pairs: readonly string[]): Record<string, string> {
 }
 
 async function runScenario(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      target: { type: 'string' },
-      out: { type: 'string' },
-      token: { type: 'string' },
-      vus: { type: 'string' },
-      duration: { type: 'string' },
-      results: { type: 'string' },
-      testid: { type: 'string' },
-      k6: { type: 'string' },
-      bundles: { type: 'string' },
-      env: { type: 'string', short: 'e', multiple: true, default: [] },
-      help: { type: 'boolean', short: 'h' },
+  const { values, positionals } = parseArgsOrUsage(
+    {
+      args,
+      allowPositionals: true,
+      options: {
+        target: { type: 'string' },
+        out: { type: 'string' },
+        token: { type: 'string' },
+        vus: { type: 'string' },
+        duration: { type: 'string' },
+        results: { type: 'string' },
+        testid: { type: 'string' },
+        k6: { type: 'string' },
+        bundles: { type: 'string' },
+        env: { type: 'string', short: 'e', multiple: true, default: [] },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  });
+    USAGE,
+  );
   if (values.help) {
     println(io.stdout, USAGE);
     return EXIT.ok;
@@ -123,14 +128,9 @@ async function runScenario(args: string[], io: CliIo): Promise<number> {
 
   const target = values.target;
   if (target === undefined || !/^https?:\/\/[^\s/]+/.test(target)) throw new UsageError('--target URL is required: the base URL of the target, e.g. http://127.0.0.1:3000');
-  let vus: number | undefined;
-  if (values.vus !== undefined) {
-    vus = Number(values.vus);
-    if (!Number.isSafeInteger(vus) || vus < 1) throw new UsageError(`--vus ${values.vus}: expected a whole number ≥ 1`);
-  }
-  if (values.duration !== undefined && !parseDurationMs(values.duration)) {
-    throw new UsageError(`--duration ${values.duration}: expected a k6 duration such as 30s or 5m`);
-  }
+  const vus = values.vus === undefined ? undefined : parseIntegerFlag('--vus', values.vus, { min: 1 });
+  // Checked here so a typo exits 2 before k6 starts; k6 is given the text as written.
+  if (values.duration !== undefined) parseDurationFlag('--duration', values.duration, { minMs: 1 });
   const prometheusRw = parseRemoteWrite(values.out);
   const extraEnv = parseEnvPairs(values.env);
 

@@ -3,12 +3,12 @@
  * capacity planning — the load, what measured runs say one instance holds, which managed-service
  * tier fits and what it costs, and the troubleshooting guide's recommendation.
  */
-import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../../core/duration.js';
-import { InvalidConfigError, UsageError } from '../../core/errors.js';
+import { InvalidConfigError } from '../../core/errors.js';
 import { formatCapacityPlan, planCapacity, type MeasuredRun } from '../../report/capacity-plan.js';
 import { loadManagedServices } from '../../report/managed-services.js';
 import { readSummaryWithExtras } from '../../report/results-folder.js';
+import { parseArgsOrUsage } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
 const USAGE = `usage: streamsoak plan --users N --events-per-user-per-minute M [--results DIR ...] [--json]
@@ -34,9 +34,8 @@ function positiveNumber(name: string, text: string | undefined, issues: string[]
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseArgsOrUsage(
+    {
       args,
       options: {
         users: { type: 'string' },
@@ -48,10 +47,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
   const values = parsed.values;
   if (values.help) {
     println(io.stdout, USAGE);

@@ -1,12 +1,12 @@
 /**
  * `streamsoak proxy --upstream URL --profile NAME[,NAME] [--profile-file F] [--port N] [--host H]
- * [--time-scale X]`: the platform simulator in front of an upstream, until Ctrl-C.
+ * [--time-scale X] [--delay D]`: the platform simulator in front of an upstream, until Ctrl-C.
  */
-import { parseArgs } from 'node:util';
 import { formatDurationMs } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import type { PlatformProfile } from '../../core/platform-profile.js';
 import { resolveProfiles, startPlatformProxy } from '../../platform/index.js';
+import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag, parsePositiveNumberFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
 const HELP = `usage: streamsoak proxy --upstream URL --profile NAME[,NAME] [options]
@@ -22,20 +22,12 @@ options:
   --profile-file FILE   custom profiles (YAML or JSON: one profile, a list, or { profiles: [...] })
   --port N              port to listen on (default 8090; 0 picks a free one)
   --host H              address to listen on (default 127.0.0.1)
-  --time-scale X        multiply every time limit by X (0.1: vercel-hobby cuts at 1 s)`;
-
-/** node:util's parse errors (unknown option, missing value) are usage errors: exit 2. */
-function parseFlagsOrThrow<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${HELP}`);
-  }
-}
+  --time-scale X        multiply every time limit by X (0.1: vercel-hobby cuts at 1 s)
+  --delay D             add D of one-way network delay each way (e.g. 40ms): a remote host on loopback`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlagsOrThrow(() =>
-    parseArgs({
+  const { values } = parseArgsOrUsage(
+    {
       args,
       options: {
         upstream: { type: 'string' },
@@ -44,10 +36,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         'time-scale': { type: 'string' },
+        delay: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-    }),
+    },
+    HELP,
   );
   if (values.help) {
     println(io.stdout, HELP);
@@ -56,10 +50,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (values.upstream === undefined) throw new UsageError(`--upstream is required\n\n${HELP}`);
   const names = values.profile ?? [];
   if (names.length === 0 && values['profile-file'] === undefined) throw new UsageError(`--profile is required\n\n${HELP}`);
-  const port = values.port === undefined ? 8090 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
-  const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
-  if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new UsageError(`--time-scale must be a positive number, got "${values['time-scale']}"`);
+  const port = values.port === undefined ? 8090 : parseIntegerFlag('--port', values.port, { max: 65535 });
+  const timeScale = values['time-scale'] === undefined ? 1 : parsePositiveNumberFlag('--time-scale', values['time-scale']);
+
+  // Ten seconds is far past any network's one-way delay; more is a typo for a time limit.
+  const addedDelayMs = values.delay === undefined ? 0 : parseDurationFlag('--delay', values.delay, { maxMs: 10_000 });
 
   const profiles = await resolveProfiles(names, values['profile-file']);
   const proxy = await startPlatformProxy({
@@ -68,9 +63,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     port,
     ...(values.host === undefined ? {} : { host: values.host }),
     timeScale,
+    addedDelayMs,
     signal: io.signal,
   });
-  println(io.stdout, `streamsoak proxy: ${proxy.url} → ${values.upstream}`);
+  println(io.stdout, `streamsoak proxy: ${proxy.url} → ${values.upstream}${addedDelayMs > 0 ? ` (+${formatDurationMs(addedDelayMs)} each way)` : ''}`);
   println(io.stdout, describeProfile(proxy.profile, timeScale));
   println(io.stdout, 'Ctrl-C to stop.');
 

@@ -1,8 +1,8 @@
 /** `streamsoak report DIR`: rebuilds report.html (and junit.xml) of a results folder. */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../core/errors.js';
 import { writeHtmlReport } from '../../report/html-report.js';
 import { writeJunit } from '../../report/junit.js';
+import { parseArgsOrUsage } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
 const USAGE = `usage: streamsoak report DIR [--no-junit]
@@ -15,12 +15,7 @@ options:
   -h, --help   this help`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { 'no-junit': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
-  }
+  const parsed = parseArgsOrUsage({ args, allowPositionals: true, options: { 'no-junit': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, USAGE);
   if (parsed.values.help) {
     println(io.stdout, USAGE);
     return EXIT.ok;

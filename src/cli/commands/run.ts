@@ -26,6 +26,10 @@ Target and clients (override the plan file):
   --reconnect browser|none|backoff
   --threshold 'metric=expr'  k6 threshold, e.g. 'sse_event_latency=p(95)<500' (repeatable)
   --workers N|auto
+  --clock auto|same-host|api-time|none
+                          how latency is read across clocks (default auto: same-host on
+                          loopback, else the offset from the target's /api/time; without
+                          it, latency is reported unknown)
 Output:
   --results DIR           parent folder of the run's folder (default results)
   --run-id ID
@@ -75,6 +79,7 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
       reconnect: { type: 'string' },
       threshold: { type: 'string', multiple: true },
       workers: { type: 'string' },
+      clock: { type: 'string' },
       results: { type: 'string' },
       'run-id': { type: 'string' },
       out: { type: 'string', multiple: true },
@@ -101,6 +106,8 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
   if (values['poll-interval'] !== undefined) section(raw, 'poll').intervalMs = values['poll-interval'];
   if (values.duration !== undefined) raw.duration = values.duration;
   if (values.workers !== undefined) raw.workers = values.workers === 'auto' ? 'auto' : toInt('workers', values.workers);
+  // Validated with the rest of the plan (exit 2 naming the allowed values).
+  if (values.clock !== undefined) raw.clock = values.clock;
   const secret = values.secret ?? (values.mint ? io.env.JWT_ACCESS_SECRET : undefined);
   if (values.mint && secret === undefined) throw new UsageError('--mint needs --secret or JWT_ACCESS_SECRET');
   if (values.token !== undefined && secret !== undefined) throw new UsageError('--token and --secret/--mint are exclusive');

@@ -2,10 +2,9 @@
  * `streamsoak serve`: runs the reference server until SIGINT/SIGTERM, then ends every stream
  * cleanly. `--workers N` runs N processes on one port (node:cluster).
  */
-import { parseArgs } from 'node:util';
-import { parseDurationMs } from '../../core/duration.js';
 import { InvalidConfigError, UsageError } from '../../core/errors.js';
 import type { ReferenceServerOptions, RunningServer } from '../../server/index.js';
+import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
 const HELP = `usage: streamsoak serve [options]
@@ -50,9 +49,8 @@ const FLAG_OF: Readonly<Record<string, string>> = {
 };
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseArgsOrUsage(
+    {
       args,
       options: {
         port: { type: 'string', default: '8080' },
@@ -75,10 +73,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       },
       strict: true,
       allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
-  }
+    },
+    HELP,
+  );
   if (values.help) {
     println(io.stdout, HELP);
     return EXIT.ok;
@@ -90,24 +87,23 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const options: ReferenceServerOptions = {
     jwtSecret: secret,
-    port: integer('--port', values.port),
+    port: parseIntegerFlag('--port', values.port),
     host: values.host,
     ...(values.mode !== undefined ? { mode: values.mode as 'tick' | 'bus' } : {}),
     ...optional('tickIntervalMs', values.interval, (text) => duration('--interval', text)),
     ...optional('heartbeatMs', values.heartbeat, (text) => duration('--heartbeat', text)),
     ...optional('retryMs', values.retry, (text) => duration('--retry', text)),
     ...optional('publishIntervalMs', values['publish-interval'], (text) => duration('--publish-interval', text)),
-    ...optional('replayBufferSize', values['replay-buffer'], (text) => integer('--replay-buffer', text)),
-    ...optional('maxBufferedBytes', values['max-buffered-bytes'], (text) => integer('--max-buffered-bytes', text)),
-    ...optional('maxBodyBytes', values['max-body-bytes'], (text) => integer('--max-body-bytes', text)),
+    ...optional('replayBufferSize', values['replay-buffer'], (text) => parseIntegerFlag('--replay-buffer', text)),
+    ...optional('maxBufferedBytes', values['max-buffered-bytes'], (text) => parseIntegerFlag('--max-buffered-bytes', text)),
+    ...optional('maxBodyBytes', values['max-body-bytes'], (text) => parseIntegerFlag('--max-body-bytes', text)),
     ...optional('clockOffsetMs', values['clock-offset'], (text) => signedDuration('--clock-offset', text)),
     ...optional('testStreamIntervalMs', values['test-stream-interval'], (text) => duration('--test-stream-interval', text)),
-    ...optional('testStreamMessages', values['test-stream-messages'], (text) => integer('--test-stream-messages', text)),
+    ...optional('testStreamMessages', values['test-stream-messages'], (text) => parseIntegerFlag('--test-stream-messages', text)),
     ...(values.profile !== undefined ? { profile: values.profile } : {}),
     ...(values['cors-origin'] !== undefined ? { corsOrigins: values['cors-origin'] } : {}),
   };
-  const workers = integer('--workers', values.workers);
-  if (workers < 1 || workers > 256) throw new UsageError('--workers: must be from 1 to 256');
+  const workers = parseIntegerFlag('--workers', values.workers, { min: 1, max: 256 });
 
   const { parseReferenceServerOptions, startReferenceServer, startClusteredServer } = await import('../../server/index.js');
   try {
@@ -144,16 +140,8 @@ function optional<K extends string, V>(key: K, text: string | undefined, parse: 
   return text === undefined ? {} : ({ [key]: parse(text) } as Record<K, V>);
 }
 
-function integer(flag: string, text: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag}: "${text}" is not a non-negative integer`);
-  return Number(text);
-}
-
-function duration(flag: string, text: string): number {
-  const ms = parseDurationMs(text);
-  if (ms === undefined) throw new UsageError(`${flag}: "${text}" is not a duration (e.g. 500ms, 1s, 2m)`);
-  return Math.round(ms);
-}
+/** Whole milliseconds: the server options are integers. */
+const duration = (flag: string, text: string): number => Math.round(parseDurationFlag(flag, text));
 
 function signedDuration(flag: string, text: string): number {
   const trimmed = text.trim();

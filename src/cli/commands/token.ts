@@ -1,8 +1,7 @@
 /** `streamsoak token --user ID [--ttl 1h] [--admin]`: prints a JWT signed with JWT_ACCESS_SECRET. */
-import { parseArgs } from 'node:util';
-import { parseDurationMs } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { signToken } from '../../core/jwt.js';
+import { parseArgsOrUsage, parseDurationFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
 const HELP = `usage: streamsoak token --user ID [--ttl 1h] [--admin]
@@ -13,9 +12,8 @@ Prints an HS256 token for the reference server, signed with JWT_ACCESS_SECRET.
   --admin      adds the admin claim (publish to any user, broadcast)`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseArgsOrUsage(
+    {
       args,
       options: {
         user: { type: 'string' },
@@ -25,17 +23,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       },
       strict: true,
       allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
-  }
+    },
+    HELP,
+  );
   if (values.help) {
     println(io.stdout, HELP);
     return EXIT.ok;
   }
   if (values.user === undefined || values.user.length === 0) throw new UsageError(`--user is required\n\n${HELP}`);
-  const ttlMs = parseDurationMs(values.ttl);
-  if (ttlMs === undefined || ttlMs < 1_000) throw new UsageError(`--ttl: "${values.ttl}" is not a duration of at least 1s (e.g. 30m, 1h)`);
+  const ttlMs = parseDurationFlag('--ttl', values.ttl, { minMs: 1_000 });
   const secret = io.env.JWT_ACCESS_SECRET;
   if (secret === undefined || secret.length === 0) throw new UsageError('JWT_ACCESS_SECRET is not set: the token is signed with it');
   const token = await signToken({ userId: values.user, secret, ttlSeconds: Math.floor(ttlMs / 1_000), admin: values.admin });

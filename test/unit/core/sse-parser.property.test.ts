@@ -4,29 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSseParser, type SseEvent } from '../../../src/core/sse-parser.js';
-
-interface Parsed {
-  events: SseEvent[];
-  comments: string[];
-  retries: number[];
-  lastEventId: string;
-}
+import { parseSseChunks as parseChunks, type ParsedStream as Parsed } from '../../helpers/parse-sse.js';
 
 const encoder = new TextEncoder();
-
-function parseChunks(chunks: readonly (Uint8Array | string)[]): Parsed {
-  const parsed: Parsed = { events: [], comments: [], retries: [], lastEventId: '' };
-  const parser = createSseParser({
-    onEvent: (event) => parsed.events.push(event),
-    onComment: (text) => parsed.comments.push(text),
-    onRetry: (ms) => parsed.retries.push(ms),
-  });
-  for (const chunk of chunks) parser.push(chunk);
-  parser.end();
-  parsed.lastEventId = parser.lastEventId;
-  return parsed;
-}
 
 /**
  * An independent reading of 9.2.6 on the whole stream at once: decode, split with a regular

@@ -5,37 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createSseParser, type SseEvent, type SseParserOptions } from '../../../src/core/sse-parser.js';
+import { parseSseChunks, type ParsedStream as Parsed } from '../../helpers/parse-sse.js';
 
 /** A chunk as bytes (UTF-8 of the string, or raw byte values) or as text, the way k6 hands bodies over. */
 type Chunk = { bytes: string } | { raw: number[] } | { text: string };
 
-interface Parsed {
-  events: SseEvent[];
-  comments: string[];
-  retries: number[];
-  lastEventId: string;
-}
-
 const encoder = new TextEncoder();
 
 function parse(chunks: readonly Chunk[], options?: SseParserOptions): Parsed {
-  const parsed: Parsed = { events: [], comments: [], retries: [], lastEventId: '' };
-  const parser = createSseParser(
-    {
-      onEvent: (event) => parsed.events.push(event),
-      onComment: (text) => parsed.comments.push(text),
-      onRetry: (ms) => parsed.retries.push(ms),
-    },
+  return parseSseChunks(
+    chunks.map((chunk) => ('text' in chunk ? chunk.text : 'raw' in chunk ? Uint8Array.from(chunk.raw) : encoder.encode(chunk.bytes))),
     options,
   );
-  for (const chunk of chunks) {
-    if ('text' in chunk) parser.push(chunk.text);
-    else if ('raw' in chunk) parser.push(Uint8Array.from(chunk.raw));
-    else parser.push(encoder.encode(chunk.bytes));
-  }
-  parser.end();
-  parsed.lastEventId = parser.lastEventId;
-  return parsed;
 }
 
 const bytes = (...parts: string[]): Chunk[] => parts.map((part) => ({ bytes: part }));

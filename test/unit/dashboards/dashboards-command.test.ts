@@ -1,23 +1,14 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/commands/dashboards.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { UsageError } from '../../../src/core/errors.js';
 import { generateDashboardFiles } from '../../../src/dashboards/generate.js';
 import { DASHBOARD_FILES, copyPackagedDashboardFiles } from '../../../src/dashboards/packaged.js';
+import { createCapturingIo, type CapturingIo } from '../../helpers/cli.js';
 
-function captureIo(cwd: string): { io: CliIo; stdout: () => string } {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return {
-    io: { stdout: out, stderr: new PassThrough(), env: {}, cwd, signal: new AbortController().signal },
-    stdout: () => text,
-  };
-}
+const captureIo = (cwd: string): CapturingIo => createCapturingIo({ cwd });
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -36,7 +36,7 @@ function owner(): SseAttemptOwner & { recorder: Recorder; ended: string[]; recor
 
 const headers = (contentType: string): Buffer[] => [Buffer.from('Content-Type'), Buffer.from(contentType), Buffer.from('x-other'), Buffer.from('1')];
 const event = (seq: number, sentAt: number, stream = 's1'): string => `id: ${seq}\ndata: ${JSON.stringify({ seq, sentAt, stream })}\n\n`;
-const init = { id: '0-1', client: 7, attempt: 1, localAddress: undefined, lastEventId: '', recordCors: false };
+const init = { id: '0-1', client: 7, attempt: 1, localAddress: undefined, lastEventId: '', recordCors: false, clockOffsetMs: 0 };
 
 describe('SseAttempt', () => {
   beforeEach(() => {

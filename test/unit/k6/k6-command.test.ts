@@ -1,20 +1,13 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
 import { buildK6Invocation, findExecutable } from '../../../src/k6/runner.js';
+import { runCli, type CliResult } from '../../helpers/cli.js';
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = { PATH: '' }): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(args, { stdout, stderr, env, cwd: os.tmpdir(), signal: new AbortController().signal });
-  return { code, stdout: out, stderr: err };
+/** An empty PATH by default: no k6 is found, whatever this machine has. */
+function cli(args: string[], env: NodeJS.ProcessEnv = { PATH: '' }): Promise<CliResult> {
+  return runCli(args, { env, cwd: os.tmpdir() });
 }
 
 describe('streamsoak k6 run', () => {
@@ -34,6 +27,8 @@ describe('streamsoak k6 run', () => {
     [['k6', 'run', 'polling', '--target', 'http://127.0.0.1:9', '--duration', 'soon'], /--duration soon/],
     [['k6', 'run', 'polling', '--target', 'http://127.0.0.1:9', '-e', 'NOEQUALS'], /expected KEY=VALUE/],
     [['k6', 'launch'], /unknown k6 command "launch"/],
+    [['k6', 'run', 'polling', '--target', 'http://127.0.0.1:9', '--bogus'], /Unknown option '--bogus'[\s\S]*usage:/],
+    [['k6', 'build', '--out'], /Option '--out <value>' argument missing[\s\S]*usage:/],
   ])('rejects %j with exit 2', async (args, message) => {
     const result = await cli(args);
     expect(result.code).toBe(2);

@@ -1,0 +1,42 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createDelayLine } from '../../../src/platform/delay-line.js';
+
+describe('createDelayLine', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs each action the delay after it was pushed, in order, each on its own schedule (no batching)', () => {
+    const line = createDelayLine(40);
+    const ran: Array<[string, number]> = [];
+    const at = (label: string) => () => ran.push([label, performance.now()]);
+    line.push(at('head'));
+    vi.advanceTimersByTime(10);
+    line.push(at('a'));
+    line.push(at('b'));
+    vi.advanceTimersByTime(25);
+    line.push(at('end'));
+    expect(ran).toEqual([]);
+    vi.advanceTimersByTime(100);
+    expect(ran).toEqual([
+      ['head', 40],
+      ['a', 50],
+      ['b', 50],
+      ['end', 75],
+    ]);
+  });
+
+  it('runs at once with no delay, and drops what waits when cleared', () => {
+    const ran: string[] = [];
+    createDelayLine(0).push(() => ran.push('now'));
+    expect(ran).toEqual(['now']);
+    const line = createDelayLine(20);
+    line.push(() => ran.push('never'));
+    line.clear();
+    vi.advanceTimersByTime(100);
+    expect(ran).toEqual(['now']);
+  });
+});
