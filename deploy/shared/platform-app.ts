@@ -14,6 +14,7 @@ import { InvalidConfigError } from '../../src/core/errors.js';
 // app.ts rather than the server's index.ts: a bundler (wrangler's esbuild, Netlify's) follows the
 // index's lazy `import('./node-server.js')` into node:http and node:cluster, which a Worker lacks.
 import { createReferenceApp, type ReferenceApp } from '../../src/server/app.js';
+import { errorResponse } from '../../src/server/http-responses.js';
 import type { ReferenceServerOptions } from '../../src/server/options.js';
 
 export interface HostingPlatform {
@@ -199,9 +200,9 @@ function closeWhenDone(response: Response, close: () => void): Response {
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
+/** The reference app's JSON error, labelled with the platform like every response of the app. */
 function jsonError(status: number, error: string, message: string, platformName: string): Response {
-  return new Response(JSON.stringify({ error, message }), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'x-streamsoak-platform': platformName },
-  });
+  const response = errorResponse(status, error, message);
+  response.headers.set('x-streamsoak-platform', platformName);
+  return response;
 }

@@ -19,6 +19,7 @@ import { readBodyLimited } from './read-body.js';
 import { createServerStats, type ServerStats } from './server-stats.js';
 import { createStreamHub } from './stream-hub.js';
 import { sseHeaders } from './sse-stream.js';
+import { MAX_TICK_INTERVAL_MS, MIN_TICK_INTERVAL_MS } from './tick-ids.js';
 
 export interface ReferenceApp {
   /** The Hono app's fetch. `env` is what the runtime passes (on Node: `{ incoming, outgoing }`). */
@@ -143,7 +144,7 @@ export function createReferenceApp(input: ReferenceServerOptions, hooks: Referen
     if (interval !== undefined) {
       const parsed = parseDurationMs(interval);
       if (parsed === undefined) return invalidParameter('interval', 'must be a duration in ms (or 500ms, 1s)');
-      tickIntervalMs = Math.min(60_000, Math.max(10, Math.round(parsed)));
+      tickIntervalMs = Math.min(MAX_TICK_INTERVAL_MS, Math.max(MIN_TICK_INTERVAL_MS, Math.round(parsed)));
     }
     let heartbeatMs = options.heartbeatMs;
     const heartbeat = c.req.query('heartbeat');

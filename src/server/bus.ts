@@ -4,7 +4,7 @@
  * numbers itself; cluster workers forward publishes to the primary instead (cluster.ts), which
  * assigns them, so ids stay consistent on every worker.
  */
-import type { BusChannels } from './bus-channels.js';
+import type { BusChannels, BusEvent } from './bus-channels.js';
 import { createIntervalGroups } from './interval-groups.js';
 
 export interface PublishRequest {
@@ -32,13 +32,20 @@ export interface EventBus {
 /** How long after its last poll a user still counts as active for the built-in publisher. */
 export const POLL_ACTIVE_WINDOW_MS = 30_000;
 
+/** The users a publish goes to: its one user, or (broadcast) every user `everyone` returns. */
+export function publishTargets(request: PublishRequest, everyone: () => string[]): string[] {
+  return request.broadcast ? everyone() : request.userId !== undefined ? [request.userId] : [];
+}
+
+/** The event a publish puts on one user's channel, numbered `seq` there. */
+export function busEventOf(request: PublishRequest, seq: number): BusEvent {
+  return { seq, sentAt: request.sentAt, type: request.type, ...(request.data === undefined ? {} : { data: request.data }) };
+}
+
 /** Assigns sequence numbers per user and appends to the process's own channels. */
 export function assignAndAppend(channels: BusChannels, request: PublishRequest): PublishResult {
-  const targets = request.broadcast ? channels.users() : request.userId !== undefined ? [request.userId] : [];
-  for (const userId of targets) {
-    const event = { seq: channels.nextSeq(userId), sentAt: request.sentAt, type: request.type, ...(request.data === undefined ? {} : { data: request.data }) };
-    channels.append(userId, event);
-  }
+  const targets = publishTargets(request, () => channels.users());
+  for (const userId of targets) channels.append(userId, busEventOf(request, channels.nextSeq(userId)));
   return { published: targets.length };
 }
 

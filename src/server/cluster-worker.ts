@@ -35,9 +35,14 @@ function createWorkerBus(channels: BusChannels): EventBus {
     }
   };
   process.on('message', onMessage);
+  // Users the primary already knows active (the last report, and notes since): a poll or stream of
+  // theirs needs no message of its own, the next report covers it (one IPC message per poll otherwise).
+  let reported = new Set<string>();
   const report = setInterval(() => {
     const stats = readStats();
-    send({ ss: 'active', users: channels.activeUsers(POLL_ACTIVE_WINDOW_MS), ...(stats ? { stats } : {}) });
+    const users = channels.activeUsers(POLL_ACTIVE_WINDOW_MS);
+    reported = new Set(users);
+    send({ ss: 'active', users, ...(stats ? { stats } : {}) });
   }, ACTIVITY_REPORT_MS);
   report.unref();
   return {
@@ -49,6 +54,9 @@ function createWorkerBus(channels: BusChannels): EventBus {
       });
     },
     noteActive(userId) {
+      // A user new to the primary is told at once, so the built-in publisher and broadcasts reach them.
+      if (reported.has(userId)) return;
+      reported.add(userId);
       send({ ss: 'active', users: [userId] });
     },
     close() {

@@ -8,7 +8,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { BusEvent } from './bus-channels.js';
-import { createPublisher, type PublishRequest, type PublishResult } from './bus.js';
+import { busEventOf, createPublisher, publishTargets, type PublishRequest, type PublishResult } from './bus.js';
 import { ACTIVITY_REPORT_MS, isWorkerMessage, OPTIONS_ENV, WORKER_ID_ENV, type PrimaryToWorker } from './cluster-protocol.js';
 import { formatUrl, type RunningServer } from './node-server.js';
 import { parseReferenceServerOptions, type ReferenceServerOptions } from './options.js';
@@ -139,11 +139,10 @@ function createSequencer() {
   const lastActive = new Map<string, number>();
   return {
     assign(request: PublishRequest, into: Array<[string, BusEvent]>): void {
-      const targets = request.broadcast ? [...new Set([...heads.keys(), ...lastActive.keys()])] : request.userId !== undefined ? [request.userId] : [];
-      for (const userId of targets) {
+      for (const userId of publishTargets(request, () => [...new Set([...heads.keys(), ...lastActive.keys()])])) {
         const seq = (heads.get(userId) ?? 0) + 1;
         heads.set(userId, seq);
-        into.push([userId, { seq, sentAt: request.sentAt, type: request.type, ...(request.data === undefined ? {} : { data: request.data }) }]);
+        into.push([userId, busEventOf(request, seq)]);
       }
     },
     touch(users: readonly string[]): void {

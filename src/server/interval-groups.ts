@@ -13,8 +13,6 @@
 export interface IntervalGroups<T> {
   add(intervalMs: number, member: T): void;
   remove(intervalMs: number, member: T): void;
-  /** Members of every group. */
-  size(): number;
   close(): void;
 }
 
@@ -70,11 +68,6 @@ export function createIntervalGroups<T>(fire: GroupFire<T>, now: () => number = 
         if (group.timer !== undefined) clearTimeout(group.timer);
         groups.delete(intervalMs);
       }
-    },
-    size() {
-      let total = 0;
-      for (const group of groups.values()) total += group.members.size;
-      return total;
     },
     close() {
       closed = true;

@@ -27,15 +27,11 @@ const SHUTDOWN_GRACE_MS = 2_000;
 
 export async function startReferenceServer(options: ReferenceServerOptions, hooks: ReferenceAppHooks = {}): Promise<RunningServer> {
   const app = createReferenceApp(options, {
+    ...hooks,
     health: () => {
       const memory = process.memoryUsage();
       return { pid: process.pid, memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed }, ...hooks.health?.() };
     },
-    ...(hooks.createBus ? { createBus: hooks.createBus } : {}),
-    ...(hooks.metricsLabels ? { metricsLabels: hooks.metricsLabels } : {}),
-    ...(hooks.metricsStats ? { metricsStats: hooks.metricsStats } : {}),
-    ...(hooks.responseHeaders ? { responseHeaders: hooks.responseHeaders } : {}),
-    ...(hooks.now ? { now: hooks.now } : {}),
   });
   const { host, port, listenBacklog } = app.options;
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

@@ -5,8 +5,11 @@
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../core/validate.js';
+import { MAX_TICK_INTERVAL_MS, MIN_TICK_INTERVAL_MS } from './tick-ids.js';
 
 const ms = z.number().int().nonnegative();
+/** Timer delays: setTimeout takes at most 2^31 - 1 ms and fires at once (after 1 ms) past that. */
+const timerMs = ms.max(2_147_483_647);
 
 export const referenceServerOptionsSchema = z
   .object({
@@ -21,13 +24,13 @@ export const referenceServerOptionsSchema = z
      */
     corsOrigins: z.array(z.string().min(1)).default([]),
     /** Comment heartbeat every this many ms; 0 disables heartbeats. */
-    heartbeatMs: ms.default(15_000),
+    heartbeatMs: timerMs.default(15_000),
     /** Sent as `retry:` at the start of every stream: the client's reconnection delay. */
     retryMs: ms.default(3_000),
     mode: z.enum(['tick', 'bus']).default('tick'),
-    tickIntervalMs: z.number().int().min(10).max(60_000).default(1_000),
+    tickIntervalMs: z.number().int().min(MIN_TICK_INTERVAL_MS).max(MAX_TICK_INTERVAL_MS).default(1_000),
     /** Bus mode's built-in publisher: one event per active user channel every interval; 0 = only POST /emit. */
-    publishIntervalMs: ms.default(1_000),
+    publishIntervalMs: timerMs.default(1_000),
     /** Events kept per user channel (bus) or replayed at most per resumed tick stream. */
     replayBufferSize: z.number().int().min(0).max(100_000).default(100),
     /** Unsent bytes queued for one stream past which its client is a slow consumer and is disconnected. */

@@ -31,7 +31,6 @@ export interface StreamHub {
   /** Ends every stream cleanly, as if the server had dropped them (a test hook; the server keeps serving). */
   dropAll(): void;
   close(): void;
-  readonly size: number;
 }
 
 interface TickMember {
@@ -71,12 +70,15 @@ export function createStreamHub({ options, stats, channels, now, onUserActive }:
     stats.heartbeatsSent += sent;
   }, now);
 
+  // One function for every stream, not a closure per held connection.
+  const onBytes = (bytes: number): void => {
+    stats.bytesSent += bytes;
+  };
+
   function start(kind: StreamKind, heartbeatMs: number, abortTransport: (() => void) | undefined, onClose: () => void): { out: SseStream; body: ReadableStream<Uint8Array> } {
     const { stream: out, body } = createSseStream({
       maxBufferedBytes: options.maxBufferedBytes,
-      onBytes: (bytes) => {
-        stats.bytesSent += bytes;
-      },
+      onBytes,
       onClose: (cause) => {
         open.delete(out);
         stats.connections--;
@@ -157,7 +159,10 @@ export function createStreamHub({ options, stats, channels, now, onUserActive }:
           { seq, sentAt: scheduledAt + offset, stream },
           { message: `test event ${seq} of ${total}`, elapsedMs: now() - startedAt },
         );
-        if (out.write(`id: ${stream}:${seq}\ndata: ${data}\n\n`)) stats.eventsSent.test++;
+        // Closed (the client left, or this write tripped the slow-consumer cap): onClose already
+        // cleared the timer, so arm no other.
+        if (!out.write(`id: ${stream}:${seq}\ndata: ${data}\n\n`)) return;
+        stats.eventsSent.test++;
         if (seq >= total) {
           out.end('server');
           return;
@@ -182,10 +187,6 @@ export function createStreamHub({ options, stats, channels, now, onUserActive }:
       for (const out of [...open]) out.end('shutdown');
       ticks.close();
       heartbeats.close();
-    },
-
-    get size() {
-      return open.size;
     },
   };
 }

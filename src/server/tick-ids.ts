@@ -21,6 +21,10 @@ export interface TickResume extends TickStreamRef {
   lastSeq: number;
 }
 
+/** The tick intervals a stream may have: the option, the `interval` query and a resumed id all keep to it. */
+export const MIN_TICK_INTERVAL_MS = 10;
+export const MAX_TICK_INTERVAL_MS = 60_000;
+
 const STREAM = /^t-([0-9a-z]{1,11})-([0-9a-z]{1,6})-[0-9a-z]{1,12}$/;
 
 export function createTickStreamRef(startMs: number, intervalMs: number, random: () => number = Math.random): TickStreamRef {
@@ -45,7 +49,7 @@ export function parseTickId(lastEventId: string): TickResume | undefined {
   if (!match) return undefined;
   const startMs = Number.parseInt(match[1] as string, 36);
   const intervalMs = Number.parseInt(match[2] as string, 36);
-  if (!Number.isSafeInteger(startMs) || intervalMs < 10 || intervalMs > 60_000) return undefined;
+  if (!Number.isSafeInteger(startMs) || intervalMs < MIN_TICK_INTERVAL_MS || intervalMs > MAX_TICK_INTERVAL_MS) return undefined;
   return { stream, startMs, intervalMs, lastSeq: Number(seqText) };
 }
 

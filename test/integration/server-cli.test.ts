@@ -55,6 +55,9 @@ describe('streamsoak serve and token', () => {
     [['serve', '--port', '70000'], '--port'],
     [['serve', '--workers', '0'], '--workers'],
     [['serve', '--heartbeat', '-1s'], '--heartbeat'],
+    // Past setTimeout's 2^31 - 1 ms the timer would fire every millisecond.
+    [['serve', '--heartbeat', '600h'], '--heartbeat'],
+    [['serve', '--publish-interval', '600h'], '--publish-interval'],
     [['serve', '--bogus'], 'bogus'],
     [['token'], '--user'],
     [['token', '--user', 'u1', '--ttl', 'soon'], '--ttl'],

@@ -3,7 +3,7 @@
  * cleanly. `--workers N` runs N processes on one port (node:cluster).
  */
 import { InvalidConfigError, UsageError } from '../../core/errors.js';
-import type { ReferenceServerOptions, RunningServer } from '../../server/index.js';
+import type { ReferenceServerOptions, ResolvedServerOptions, RunningServer } from '../../server/index.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
@@ -106,8 +106,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const workers = parseIntegerFlag('--workers', values.workers, { min: 1, max: 256 });
 
   const { parseReferenceServerOptions, startReferenceServer, startClusteredServer } = await import('../../server/index.js');
+  let resolved: ResolvedServerOptions;
   try {
-    parseReferenceServerOptions(options);
+    resolved = parseReferenceServerOptions(options);
   } catch (error) {
     if (error instanceof InvalidConfigError) {
       const issues = error.issues.map((issue) => {
@@ -120,8 +121,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
 
   const server: RunningServer = workers > 1 ? await startClusteredServer({ ...options, workers }) : await startReferenceServer(options);
-  const mode = options.mode ?? 'tick';
-  println(io.stdout, `streamsoak serve: listening on ${server.url} (mode ${mode}, ${workers} worker${workers === 1 ? '' : 's'})`);
+  println(io.stdout, `streamsoak serve: listening on ${server.url} (mode ${resolved.mode}, ${workers} worker${workers === 1 ? '' : 's'})`);
   println(io.stdout, `  stream:  ${server.url}/api/calls/events?token=$(streamsoak token --user u1)`);
   println(io.stdout, `  test:    ${server.url}/api/calls/events/test`);
   println(io.stdout, `  health:  ${server.url}/api/health   metrics: ${server.url}/metrics`);

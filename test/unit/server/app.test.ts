@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { signToken } from '../../../src/core/jwt.js';
 import { createReferenceApp, type ReferenceApp, type ReferenceServerOptions } from '../../../src/server/index.js';
 import { createTickStreamRef, formatTickId } from '../../../src/server/tick-ids.js';
@@ -359,5 +359,26 @@ describe('other routes', () => {
     expect(read.events.map((event) => payloadOf(event).seq)).toEqual([1, 2, 3, 4]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
     expect(payloadOf(read.events[3]!).message).toBe('test event 4 of 4');
+  });
+
+  it('arms no further test stream timer once a client that stops reading is cut as a slow consumer', async () => {
+    vi.useFakeTimers();
+    try {
+      const app = makeApp({ testStreamMessages: 1_000, testStreamIntervalMs: 10, maxBufferedBytes: 1_024 });
+      const response = await get(app, '/api/calls/events/test');
+      expect(response.status).toBe(200);
+      // Nobody reads the body: a few messages of ~130 bytes pass the 1 KiB cap.
+      await vi.advanceTimersByTimeAsync(200);
+      expect(app.stats.slowConsumerDisconnects).toBe(1);
+      expect(app.subscriberCount()).toBe(0);
+      // Only the app's idle-channel sweeper is left.
+      expect(vi.getTimerCount()).toBe(1);
+      const sent = app.stats.eventsSent.test;
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(app.stats.eventsSent.test).toBe(sent);
+      app.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
