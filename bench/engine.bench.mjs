@@ -120,7 +120,7 @@ async function eventsourceClient() {
   await sleep(3000);
   const after = memory();
   const measured = { open, rss: after.rss - before.rss, heap: after.heap - before.heap };
-  await sleep(Number(holdS) * 100);
+  await sleep(Number(holdS) * 1000);
   for (const source of sources) source.close();
   process.send({ measured, events, errors });
 }

@@ -15,6 +15,7 @@
  * instant in [now, now + 1): half that resolution is added to the centre and to the uncertainty.
  */
 import { Client } from 'undici';
+import { round3 } from '../metrics/round.js';
 import { nowMs } from './sse-attempt.js';
 
 /** One exchange, all in epoch ms: `t0`/`t1` on the client's clock, `serverNowMs` on the server's. */
@@ -135,8 +136,4 @@ function readNow(text: string): number | undefined {
 // Not unref()ed: a few tens of ms, and the run is waiting on it (nothing else may hold the process yet).
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function round3(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -8,12 +8,10 @@
  * - unknown: no clock reference (`none`, or no usable `/api/time`): latency would be off by an
  *   unknown offset, so none is recorded; drops, buffering and limits are measured as ever.
  */
-import { LATENCY_UNKNOWN_NOTE, formatUncertaintyMs } from '../metrics/clock-note.js';
-import type { Summary } from '../metrics/results-schema.js';
+import { LATENCY_UNKNOWN_NOTE, formatClockNote, formatUncertaintyMs, type SummaryClock } from '../metrics/clock-note.js';
+import { round3 } from '../metrics/round.js';
 import { measureClockOffset, type ClockEstimate, type MeasureClockOptions } from './clock-offset.js';
 import type { Plan } from './plan.js';
-
-export type SummaryClock = NonNullable<Summary['clock']>;
 
 export interface ClockReference {
   /** Server clock minus ours; null: no clock reference, latency is not recorded. */
@@ -27,7 +25,7 @@ export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '[::1]' || hostname === '::1';
 }
 
-const SAME_HOST: ClockReference = { offsetMs: 0, clock: { method: 'same-host', offsetMs: 0, uncertaintyMs: 0, note: 'same host clock' } };
+const SAME_HOST: ClockReference = { offsetMs: 0, clock: { method: 'same-host', offsetMs: 0, uncertaintyMs: 0, note: formatClockNote({ method: 'same-host' }) } };
 
 export async function resolveClockReference(plan: Plan, options: { signal?: AbortSignal; samples?: number } = {}): Promise<ClockReference> {
   if (plan.clock === 'same-host') return SAME_HOST;
@@ -56,7 +54,7 @@ export async function resolveClockReference(plan: Plan, options: { signal?: Abor
       uncertaintyMs: estimate.uncertaintyMs,
       roundTripMs: estimate.roundTripMs,
       samples: estimate.samples,
-      note: `± ${formatUncertaintyMs(estimate.uncertaintyMs)} ms (clock offset uncertainty)`,
+      note: formatClockNote({ method: 'api-time', uncertaintyMs: estimate.uncertaintyMs }),
     },
     measure: async () => {
       const again = await measureClockOffset(measureOptions);
@@ -68,7 +66,7 @@ export async function resolveClockReference(plan: Plan, options: { signal?: Abor
 /** Adds the end-of-run estimate; returns a warning when the clocks drifted apart by more than the two uncertainties. */
 export function withEndEstimate(clock: SummaryClock, end: ClockEstimate | undefined): { clock: SummaryClock; warning?: string } {
   if (end === undefined || clock.offsetMs === undefined) return { clock };
-  const driftMs = Math.round((end.offsetMs - clock.offsetMs) * 1000) / 1000;
+  const driftMs = round3(end.offsetMs - clock.offsetMs);
   const next: SummaryClock = { ...clock, endOffsetMs: end.offsetMs, endUncertaintyMs: end.uncertaintyMs, driftMs };
   const bound = (clock.uncertaintyMs ?? 0) + end.uncertaintyMs;
   if (Math.abs(driftMs) <= bound) return { clock: next };

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import { createRunAggregate, type RunAggregate } from '../metrics/run-aggregate.js';
 import { createResultsWriter } from '../metrics/results-writer.js';
-import { RESULTS_SCHEMA_VERSION, summarySchema, type ConnectionRecord, type Summary, type SummaryInput } from '../metrics/results-schema.js';
+import { RESULTS_SCHEMA_VERSION, summarySchema, type Summary, type SummaryInput } from '../metrics/results-schema.js';
 import type { MetricsSink } from '../metrics/snapshot.js';
 import { attachThresholds, buildSummaryMetrics, evaluateThresholds } from '../metrics/summary-metrics.js';
 import { VERSION } from '../version.js';
@@ -108,7 +108,7 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
     for (const report of reports) {
       aggregate.add(report);
       writer.writeRecords(report.records);
-      for (const record of report.records as ConnectionRecord[]) outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1;
+      for (const record of report.records) outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1;
     }
   };
   const pushToSinks = (at: number): void => {
@@ -249,7 +249,8 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
         `${harness.busiestProcessCpuAvg}% of a core on average): latency figures include the harness's own delay; use more workers or fewer clients`,
     );
   }
-  const harnessFailures = (aggregate.breakdown('sse_connect_failures').client_fd_limit ?? 0) + (aggregate.breakdown('sse_connect_failures').client_ports_exhausted ?? 0);
+  const failuresByReason = aggregate.breakdown('sse_connect_failures');
+  const harnessFailures = (failuresByReason.client_fd_limit ?? 0) + (failuresByReason.client_ports_exhausted ?? 0);
   if (harnessFailures > 0) {
     warnings.push(`${harnessFailures} attempts failed on the harness's side (file descriptors or source ports), not the target's`);
   }
@@ -280,7 +281,7 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
     },
     metrics,
     breakdown: {
-      sse_connect_failures: aggregate.breakdown('sse_connect_failures'),
+      sse_connect_failures: failuresByReason,
       sse_drops: aggregate.breakdown('sse_drops'),
       poll_requests: aggregate.breakdown('poll_requests'),
       sse_outcomes: outcomes,

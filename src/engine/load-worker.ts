@@ -29,7 +29,10 @@ export interface LoadWorkerOptions {
 
 export interface LoadWorker {
   collect(options?: { encode?: boolean }): WorkerReport;
-  /** Closes every user (`client_closed`), waits for in-flight polls, returns the last report. */
+  /**
+   * Closes every user (`client_closed`), waits for in-flight polls, returns the last report. Once:
+   * a later call returns the same report (a forked worker is stopped, then sees its IPC channel close).
+   */
   stop(options?: { encode?: boolean }): Promise<WorkerReport>;
 }
 
@@ -59,27 +62,24 @@ export function startLoadWorker(options: LoadWorkerOptions): LoadWorker {
   const clockOffsetMs = options.clockOffsetMs;
   const sseContext = { plan, recorder, connections, credentials, clockOffsetMs, nextAttemptId: () => `${worker}-${++attemptSeq}` };
   const stages = sseStages(plan.sse);
-  const users = new Map<number, SseUser>();
-  let stopped = false;
+  // This shard's users below the ramp's target, in order: `users[k]` is global user
+  // `worker + k * workers`. Users start from the bottom and close from the top, so the shard is
+  // always a prefix, and each control tick costs the change in the target, not a walk over every user.
+  const users: SseUser[] = [];
+  let stopping: Promise<WorkerReport> | undefined;
 
   function control(): void {
-    if (stopped) return;
+    if (stopping) return;
     const target = targetAt(stages, nowMs() - startedAt);
+    const share = Math.max(0, Math.ceil((target - worker) / workers));
     // Start the missing users of this shard below the target...
-    for (let g = worker; g < target; g += workers) {
-      if (!users.has(g)) {
-        const user = new SseUser(sseContext, g);
-        users.set(g, user);
-        user.start();
-      }
+    while (users.length < share) {
+      const user = new SseUser(sseContext, worker + users.length * workers);
+      users.push(user);
+      user.start();
     }
     // ...and close those above it (ramp-down): `client_closed`.
-    for (const [g, user] of users) {
-      if (g >= target) {
-        void user.stop();
-        users.delete(g);
-      }
-    }
+    while (users.length > share) void (users.pop() as SseUser).stop();
   }
   control();
   const controlTimer = setInterval(control, CONTROL_INTERVAL_MS);
@@ -96,16 +96,17 @@ export function startLoadWorker(options: LoadWorkerOptions): LoadWorker {
 
   return {
     collect: (collectOptions) => recorder.collect(collectOptions),
-    async stop(stopOptions) {
-      stopped = true;
-      clearInterval(controlTimer);
-      const closing = [...users.values()].map((user) => user.stop());
-      users.clear();
-      await Promise.all([...closing, ...pollUsers.map((user) => user.stop())]);
-      await pollPool.destroy().catch(() => undefined);
-      const report = recorder.collect(stopOptions);
-      recorder.close();
-      return report;
+    stop(stopOptions) {
+      stopping ??= (async () => {
+        clearInterval(controlTimer);
+        const closing = users.splice(0).map((user) => user.stop());
+        await Promise.all([...closing, ...pollUsers.map((user) => user.stop())]);
+        await pollPool.destroy().catch(() => undefined);
+        const report = recorder.collect(stopOptions);
+        recorder.close();
+        return report;
+      })();
+      return stopping;
     },
   };
 }

@@ -9,36 +9,13 @@ import type { CounterName, TrendName } from '../core/metric-names.js';
 import { TRENDS } from '../core/metric-names.js';
 import { createHistogram, encodeHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
 import type { ConnectionRecord } from '../metrics/results-schema.js';
-
-/** Attempts to open an SSE stream: not a DESIGN.md metric, but the denominator of the failure rate. */
-export const SSE_ATTEMPTS = 'sse_attempts';
+import { counterKey, type AggregateInput, type DelayStats, type SSE_ATTEMPTS } from '../metrics/run-aggregate.js';
 
 export type CounterKey = CounterName | typeof SSE_ATTEMPTS;
 
-export interface HarnessSample {
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
-  /** Over the whole run so far, for the summary. */
-  eventLoopDelayTotalMs: { p50: number; p99: number; max: number };
-  /** Percent of one core used by this process during the interval. */
-  cpuPercent: number;
-  rssBytes: number;
-}
-
-export interface WorkerReport {
-  worker: number;
-  /** Deltas since the previous report, keyed by `name` or `name|label` (the label of METRIC_LABELS). */
-  counters: Record<string, number>;
-  sseOpen: number;
-  pollClients: number;
-  /** The interval's samples, encoded (milliseconds, recorded in µs). */
-  histograms: Partial<Record<TrendName, string>>;
-  /**
-   * In-process workers hand their histograms over as they are instead (no compress/decompress
-   * each second); the receiver owns them and destroys them after merging.
-   */
-  rawHistograms?: Partial<Record<TrendName, Histogram>>;
+/** What the coordinator's aggregate reads, and the connection records that ended. */
+export interface WorkerReport extends AggregateInput {
   records: ConnectionRecord[];
-  harness: HarnessSample;
 }
 
 export interface Recorder {
@@ -53,10 +30,6 @@ export interface Recorder {
    */
   collect(options?: { encode?: boolean }): WorkerReport;
   close(): void;
-}
-
-export function counterKey(name: string, label?: string): string {
-  return label === undefined ? name : `${name}|${label}`;
 }
 
 export function createRecorder(worker: number): Recorder {
@@ -74,7 +47,7 @@ export function createRecorder(worker: number): Recorder {
   let cpuAt = process.cpuUsage();
   let wallAt = performance.now();
 
-  function delayMs(histogram: IntervalHistogram): { p50: number; p99: number; max: number } {
+  function delayMs(histogram: IntervalHistogram): DelayStats {
     if (histogram.count === 0) return { p50: 0, p99: 0, max: 0 };
     return { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 };
   }

@@ -17,6 +17,7 @@ import { parseEventPayload, type SequenceTracker } from '../core/event-payload.j
 import { reasonForStatus, type Reason } from '../core/reasons.js';
 import { createSseParser, type SseEvent, type SseParser, type SseParserHandlers } from '../core/sse-parser.js';
 import type { ConnectionRecord } from '../metrics/results-schema.js';
+import { round3 } from '../metrics/round.js';
 import { classifyConnectError, classifyDropError, describeError } from './classify-error.js';
 import type { Recorder } from './recorder.js';
 
@@ -77,8 +78,8 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
   private openedAt: number | undefined;
   private firstEventAt: number | undefined;
   private lastEventAt: number | undefined;
+  // The receive time of the current socket read: every event parsed from it carries this time.
   private lastByteAt: number | undefined;
-  private readAt = 0;
   private eventsThisRead = 0;
   private status: number | undefined;
   private contentType: string | undefined;
@@ -162,9 +163,7 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
 
   onData(chunk: Buffer): boolean {
     if (this.finished) return false;
-    const receivedAt = nowMs();
-    this.readAt = receivedAt;
-    this.lastByteAt = receivedAt;
+    this.lastByteAt = nowMs();
     this.eventsThisRead = 0;
     this.parser.push(chunk);
     if (this.eventsThisRead > 0) {
@@ -189,7 +188,8 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
   // --- SSE parser handlers ---
 
   onEvent(event: SseEvent): void {
-    const at = this.readAt;
+    // Events are parsed only inside onData, which has just set it.
+    const at = this.lastByteAt as number;
     const recorder = this.owner.recorder;
     this.events++;
     this.eventsThisRead++;
@@ -246,8 +246,7 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
   private latencySummary(): ConnectionRecord['latencyMs'] {
     if (this.latencyCount === 0 || !this.reservoir) return undefined;
     const sample = Array.from(this.reservoir.subarray(0, Math.min(this.latencyCount, RESERVOIR_SIZE))).sort((a, b) => a - b);
-    const round = (ms: number): number => Math.round(ms * 1000) / 1000;
-    return { min: round(this.latencyMin), p50: round(sample[Math.floor((sample.length - 1) / 2)] as number), max: round(this.latencyMax) };
+    return { min: round3(this.latencyMin), p50: round3(sample[Math.floor((sample.length - 1) / 2)] as number), max: round3(this.latencyMax) };
   }
 
   private finish(outcome: AttemptOutcome, reason: Reason, error?: unknown): void {
@@ -294,8 +293,4 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
     this.reservoir = undefined;
     this.owner.attemptEnded(this, outcome, reason);
   }
-}
-
-function round3(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -8,7 +8,8 @@ import { buildPath, type CredentialSource, type Credentials } from './auth.js';
 import type { Client } from 'undici';
 import type { ConnectionFactory } from './dispatchers.js';
 import type { Plan } from './plan.js';
-import { SSE_ATTEMPTS, type Recorder } from './recorder.js';
+import { SSE_ATTEMPTS } from '../metrics/run-aggregate.js';
+import type { Recorder } from './recorder.js';
 import { nextReconnectDelayMs, type ReconnectState } from './reconnect.js';
 import { SseAttempt, type AttemptOutcome, type SseAttemptOwner } from './sse-attempt.js';
 
@@ -43,8 +44,6 @@ export class SseUser implements SseAttemptOwner {
   private firstTracker: SequenceTracker | undefined;
   private trackers: Map<string, SequenceTracker> | undefined;
   private stopped = false;
-  /** The policy said stop (e.g. EventSource after a 204): this user stays down for the run. */
-  finished = false;
 
   constructor(context: SseUserContext, client: number) {
     this.context = context;
@@ -98,10 +97,8 @@ export class SseUser implements SseAttemptOwner {
     else this.reconnect.failuresInRow++;
     if (this.stopped) return;
     const delayMs = nextReconnectDelayMs(this.context.plan.sse.reconnect, outcome, reason, this.reconnect);
-    if (delayMs === undefined) {
-      this.finished = true;
-      return;
-    }
+    // The policy said stop (e.g. EventSource after a 204): this user stays down for the run.
+    if (delayMs === undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.connect();

@@ -20,14 +20,6 @@ export function recordMs(histogram: Histogram, ms: number): void {
   histogram.recordValue(ms > 0 ? Math.round(ms * US_PER_MS) : 0);
 }
 
-/**
- * Records a duration measured from an intended start on a fixed schedule, adding the samples a
- * stalled caller would have taken (HdrHistogram's correction for coordinated omission).
- */
-export function recordMsWithExpectedInterval(histogram: Histogram, ms: number, expectedIntervalMs: number): void {
-  histogram.recordValueWithExpectedInterval(ms > 0 ? Math.round(ms * US_PER_MS) : 0, Math.max(1, Math.round(expectedIntervalMs * US_PER_MS)));
-}
-
 export function percentileMs(histogram: Histogram, percentile: number): number {
   return histogram.getValueAtPercentile(percentile) / US_PER_MS;
 }

@@ -12,15 +12,13 @@ export interface ResultsWriter {
   readonly outDir: string;
   writeRecords(records: readonly ConnectionRecord[]): void;
   writePoint(point: TimelinePoint): void;
-  /** Ends both streams and writes summary.json. */
+  /** Ends both streams and writes summary.json; rejects with the first write that failed. */
   finish(summary: Summary): Promise<void>;
 }
 
 function endStream(stream: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.once('error', reject);
-    stream.end(() => resolve());
-  });
+  // An errored stream still calls back (with ERR_STREAM_DESTROYED); its own error was kept already.
+  return new Promise((resolve) => stream.end(() => resolve()));
 }
 
 export async function createResultsWriter(outDir: string, timeline: { startedAt: number; intervalMs: number }): Promise<ResultsWriter> {
@@ -30,6 +28,14 @@ export async function createResultsWriter(outDir: string, timeline: { startedAt:
   timelineStream.write(
     `{"schemaVersion":${RESULTS_SCHEMA_VERSION},"startedAt":${timeline.startedAt},"intervalMs":${timeline.intervalMs},"points":[\n`,
   );
+  // A write that fails mid-run (a full disk, a folder where a file should be) must not end the
+  // process as an unhandled 'error' event: the first failure is kept, and finish() throws it.
+  let failure: Error | undefined;
+  const keep = (error: Error): void => {
+    failure ??= error;
+  };
+  connections.on('error', keep);
+  timelineStream.on('error', keep);
   let points = 0;
   return {
     outDir,
@@ -45,6 +51,7 @@ export async function createResultsWriter(outDir: string, timeline: { startedAt:
     async finish(summary) {
       timelineStream.write('\n]}\n');
       await Promise.all([endStream(connections), endStream(timelineStream)]);
+      if (failure) throw failure;
       await writeFile(join(outDir, RESULT_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
     },
   };

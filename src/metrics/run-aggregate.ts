@@ -7,31 +7,55 @@
 import { METRIC_LABELS, TRENDS, type CounterName, type GaugeName, type TrendName } from '../core/metric-names.js';
 import { createHistogram, mergeEncodedHistogram, trendStats, type Histogram } from './histogram.js';
 import type { TimelinePoint } from './results-schema.js';
+import { round3 } from './round.js';
 import type { MetricLabels, MetricsSnapshot, TrendStats } from './snapshot.js';
 
-/** The shape of a worker's report that the aggregate reads (src/engine/recorder.ts writes it). */
+/** Attempts to open an SSE stream: not a DESIGN.md metric, but the denominator of the failure rate. */
+export const SSE_ATTEMPTS = 'sse_attempts';
+
+/** The key of a counter in a worker's report and in the aggregate: `name`, or `name|label`. */
+export function counterKey(name: string, label?: string): string {
+  return label === undefined ? name : `${name}|${label}`;
+}
+
+/** Event-loop delay in milliseconds. */
+export interface DelayStats {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** A worker process's own health over one interval. */
+export interface HarnessSample {
+  eventLoopDelayMs: DelayStats;
+  /** Over the whole run so far, for the summary. */
+  eventLoopDelayTotalMs: DelayStats;
+  /** Percent of one core used by this process during the interval. */
+  cpuPercent: number;
+  rssBytes: number;
+}
+
+/** The part of a worker's report that the aggregate reads (src/engine/recorder.ts writes it). */
 export interface AggregateInput {
   worker: number;
+  /** Deltas since the previous report, keyed by `name` or `name|label` (the label of METRIC_LABELS). */
   counters: Record<string, number>;
   sseOpen: number;
   pollClients: number;
+  /** The interval's samples, encoded (milliseconds, recorded in µs). */
   histograms: Partial<Record<TrendName, string>>;
-  /** Histograms handed over in-process; the aggregate merges and destroys them. */
+  /**
+   * In-process workers hand their histograms over as they are instead (no compress/decompress
+   * each second); the aggregate merges them and destroys them.
+   */
   rawHistograms?: Partial<Record<TrendName, Histogram>>;
-  harness: {
-    eventLoopDelayMs: { p50: number; p99: number; max: number };
-    eventLoopDelayTotalMs: { p50: number; p99: number; max: number };
-    cpuPercent: number;
-    rssBytes: number;
-  };
+  harness: HarnessSample;
 }
 
 interface WorkerHealth {
   cpuSum: number;
   cpuSamples: number;
-  cpuMax: number;
-  eventLoopDelayTotalMs: { p50: number; p99: number; max: number };
-  rssBytes: number;
+  eventLoopDelayTotalMs: DelayStats;
 }
 
 export interface RunAggregate {
@@ -48,7 +72,7 @@ export interface RunAggregate {
   gauges(): { sseOpen: number; pollClients: number; sseOpenMax: number; pollClientsMax: number };
   harness(): {
     workers: number;
-    eventLoopDelayMs: { p50: number; p99: number; max: number };
+    eventLoopDelayMs: DelayStats;
     cpuPercent: { avg: number; max: number };
     /** Per process: the busiest process's average CPU (one core = 100). */
     busiestProcessCpuAvg: number;
@@ -85,7 +109,7 @@ export function createRunAggregate(): RunAggregate {
   const lastWindowStats = new Map<TrendName, TrendStats | null>();
 
   const sum = (map: Map<string, number>, name: string, label?: string): number => {
-    if (label !== undefined) return map.get(`${name}|${label}`) ?? 0;
+    if (label !== undefined) return map.get(counterKey(name, label)) ?? 0;
     let total = 0;
     for (const [key, value] of map) if (splitKey(key)[0] === name) total += value;
     return total;
@@ -128,9 +152,7 @@ export function createRunAggregate(): RunAggregate {
       health.set(report.worker, {
         cpuSum: (previous?.cpuSum ?? 0) + report.harness.cpuPercent,
         cpuSamples: (previous?.cpuSamples ?? 0) + 1,
-        cpuMax: Math.max(previous?.cpuMax ?? 0, report.harness.cpuPercent),
         eventLoopDelayTotalMs: report.harness.eventLoopDelayTotalMs,
-        rssBytes: report.harness.rssBytes,
       });
       windowDelayP99 = Math.max(windowDelayP99, report.harness.eventLoopDelayMs.p99);
       windowCpu += report.harness.cpuPercent;
@@ -182,7 +204,7 @@ export function createRunAggregate(): RunAggregate {
       const counters: Array<{ name: CounterName; labels: MetricLabels; value: number }> = [];
       for (const [key, value] of totals) {
         const [name, label] = splitKey(key);
-        if (name === 'sse_attempts') continue;
+        if (name === SSE_ATTEMPTS) continue;
         const labelName = METRIC_LABELS[name as CounterName];
         counters.push({ name: name as CounterName, labels: label !== undefined && labelName ? { [labelName]: label } : {}, value });
       }
@@ -230,8 +252,4 @@ export function createRunAggregate(): RunAggregate {
       for (const histogram of [...totalHistograms.values(), ...windowHistograms.values()]) histogram.destroy();
     },
   };
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

@@ -17,12 +17,11 @@ import {
 } from '../core/thresholds.js';
 import { percentileMs } from './histogram.js';
 import type { Summary } from './results-schema.js';
-import type { RunAggregate } from './run-aggregate.js';
+import { round3 } from './round.js';
+import { SSE_ATTEMPTS, type RunAggregate } from './run-aggregate.js';
 
 export type SummaryMetrics = Summary['metrics'];
 export type ThresholdResult = Summary['thresholds'][number];
-
-const round = (value: number): number => Math.round(value * 1000) / 1000;
 
 export function buildSummaryMetrics(aggregate: RunAggregate, durationMs: number): SummaryMetrics {
   const seconds = Math.max(durationMs / 1000, 0.001);
@@ -31,10 +30,10 @@ export function buildSummaryMetrics(aggregate: RunAggregate, durationMs: number)
     const count = aggregate.counter(name);
     let rate = count / seconds;
     if (name === 'sse_connect_failures') {
-      const attempts = aggregate.counter('sse_attempts');
+      const attempts = aggregate.counter(SSE_ATTEMPTS);
       rate = attempts > 0 ? count / attempts : 0;
     }
-    metrics[name] = { type: 'counter', contains: 'default', values: { count, rate: round(rate) } };
+    metrics[name] = { type: 'counter', contains: 'default', values: { count, rate: round3(rate) } };
   }
   const gauges = aggregate.gauges();
   metrics[GAUGES.sseOpenConnections] = {
@@ -50,13 +49,13 @@ export function buildSummaryMetrics(aggregate: RunAggregate, durationMs: number)
       contains: 'time',
       values: stats
         ? {
-            avg: round(stats.avg),
-            min: round(stats.min),
-            med: round(stats.p50),
-            max: round(stats.max),
-            'p(90)': round(stats.p90),
-            'p(95)': round(stats.p95),
-            'p(99)': round(stats.p99),
+            avg: round3(stats.avg),
+            min: round3(stats.min),
+            med: round3(stats.p50),
+            max: round3(stats.max),
+            'p(90)': round3(stats.p90),
+            'p(95)': round3(stats.p95),
+            'p(99)': round3(stats.p99),
             count: stats.count,
           }
         : { count: 0 },
@@ -84,7 +83,7 @@ export function evaluateThresholds(
     let values = metrics[metricKey.name]?.values;
     if (metricKey.label && values) {
       const count = aggregate.breakdown(metricKey.name)[metricKey.label.value] ?? 0;
-      values = { count, rate: round(count / Math.max(durationMs / 1000, 0.001)) };
+      values = { count, rate: round3(count / Math.max(durationMs / 1000, 0.001)) };
     }
     const isTrend = metrics[metricKey.name]?.type === 'trend';
     for (const input of inputs) {
@@ -96,7 +95,7 @@ export function evaluateThresholds(
         isTrend && !metricKey.label
           ? (p) => {
               const histogram = aggregate.totalHistogram(metricKey.name as TrendName);
-              return histogram.totalCount > 0 ? round(percentileMs(histogram, p)) : undefined;
+              return histogram.totalCount > 0 ? round3(percentileMs(histogram, p)) : undefined;
             }
           : undefined,
       );

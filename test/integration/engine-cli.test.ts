@@ -61,6 +61,18 @@ describe('streamsoak run', () => {
     expect(err).toContain('thresholds.sse_drops.0');
   });
 
+  it('exits 2 with the usage on an unknown flag or a bad number, before any connection', async () => {
+    const requestsBefore = server.stats.requests;
+    const unknown = await cli(['run', '--url', server.url, '--duration', '1s', '--sse', '1', '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("Unknown option '--bogus'");
+    expect(unknown.err).toContain('usage: streamsoak run');
+    const many = await cli(['run', '--url', server.url, '--duration', '1s', '--sse', 'many']);
+    expect(many.code).toBe(2);
+    expect(many.err).toContain('--sse many: expected a non-negative whole number');
+    expect(server.stats.requests).toBe(requestsBefore);
+  });
+
   it('exits 130 when interrupted, with the results written', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 800);
@@ -69,5 +81,17 @@ describe('streamsoak run', () => {
     expect(code).toBe(130);
     const [run] = await readdir(results);
     expect((await readdir(join(results, run as string))).sort()).toEqual(expect.arrayContaining(['connections.ndjson', 'summary.json', 'timeline.json', 'report.html']));
+  });
+});
+
+describe('streamsoak demo', () => {
+  it('exits 2 with the usage on an unknown flag or a duration past its minute, before starting a server', async () => {
+    const unknown = await cli(['demo', '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('usage: streamsoak demo');
+    const long = await cli(['demo', '--duration', '2m']);
+    expect(long.code).toBe(2);
+    expect(long.err).toContain('--duration 2m: expected a duration from 1ms to 1m');
+    expect(long.out).toBe('');
   });
 });

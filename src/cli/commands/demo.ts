@@ -5,10 +5,8 @@
  * are. Everything stays on 127.0.0.1 and stops by itself.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../../core/errors.js';
-import { parseDurationMs } from '../../core/duration.js';
 import { createRunId, parsePlan, runPlan } from '../../engine/index.js';
+import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 import { createProgressRenderer, formatRunSummary } from '../progress.js';
 import { finalizeAndPrintFindings } from './run.js';
@@ -21,33 +19,33 @@ streams are cut after 10 s), runs SSE and polling clients against it (default 25
 
 /** The demo's bound: under a minute, whatever the flags say. */
 const MAX_DEMO_MS = 60_000;
+const MAX_DEMO_CLIENTS = 5_000;
 const DEMO_ORIGIN = 'http://localhost:3000';
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      profile: { type: 'string', default: 'vercel-hobby' },
-      duration: { type: 'string', default: '25s' },
-      sse: { type: 'string', default: '200' },
-      poll: { type: 'string', default: '50' },
-      results: { type: 'string', default: 'results' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const { values } = parseArgsOrUsage(
+    {
+      args,
+      options: {
+        profile: { type: 'string', default: 'vercel-hobby' },
+        duration: { type: 'string', default: '25s' },
+        sse: { type: 'string', default: '200' },
+        poll: { type: 'string', default: '50' },
+        results: { type: 'string', default: 'results' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  });
+    USAGE,
+  );
   if (values.help) {
     println(io.stdout, USAGE);
     return EXIT.ok;
   }
-  const durationMs = parseDurationMs(values.duration);
-  if (durationMs === undefined || durationMs <= 0 || durationMs > MAX_DEMO_MS) {
-    throw new UsageError(`--duration: a duration up to 60s, got "${values.duration}"`);
-  }
-  const sse = Number(values.sse);
-  const poll = Number(values.poll);
-  if (!Number.isInteger(sse) || sse < 0 || sse > 5_000) throw new UsageError('--sse: 0 to 5000 clients');
-  if (!Number.isInteger(poll) || poll < 0 || poll > 5_000) throw new UsageError('--poll: 0 to 5000 clients');
+  // A run is at least 1 ms long (the plan's bound), and a demo at most a minute.
+  const durationMs = parseDurationFlag('--duration', values.duration, { minMs: 1, maxMs: MAX_DEMO_MS });
+  const sse = parseIntegerFlag('--sse', values.sse, { max: MAX_DEMO_CLIENTS });
+  const poll = parseIntegerFlag('--poll', values.poll, { max: MAX_DEMO_CLIENTS });
 
   const jwtSecret = randomBytes(24).toString('base64url');
   const { startReferenceServer } = await import('../../server/index.js');

@@ -3,11 +3,11 @@
  * file's fields; the merged plan is validated once (exit 2 naming every bad field). Exit codes:
  * 0, 99 when a threshold failed, 130 when interrupted (results written either way).
  */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../core/errors.js';
 import { createRunId, readPlanFile, parsePlan, runPlan, type Plan, type RunOutcome } from '../../engine/index.js';
 import type { MetricsSink } from '../../metrics/snapshot.js';
 import { finalizeResults, type FinalizeOptions } from '../../report/finalize.js';
+import { parseArgsOrUsage, parseIntegerFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 import { createProgressRenderer, formatRunSummary } from '../progress.js';
 
@@ -46,11 +46,6 @@ function section(raw: Raw, key: string): Raw {
   return fresh;
 }
 
-function toInt(flag: string, text: string): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`--${flag}: expected a whole number, got "${text}"`);
-  return Number(text);
-}
-
 export interface ParsedRunArgs {
   plan: Plan;
   resultsDir: string;
@@ -60,33 +55,36 @@ export interface ParsedRunArgs {
 }
 
 export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Promise<ParsedRunArgs | 'help'> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      sse: { type: 'string' },
-      'ramp-up': { type: 'string' },
-      poll: { type: 'string' },
-      'poll-interval': { type: 'string' },
-      duration: { type: 'string' },
-      token: { type: 'string' },
-      secret: { type: 'string' },
-      mint: { type: 'boolean' },
-      'send-as': { type: 'string' },
-      origin: { type: 'string' },
-      query: { type: 'string', multiple: true },
-      reconnect: { type: 'string' },
-      threshold: { type: 'string', multiple: true },
-      workers: { type: 'string' },
-      clock: { type: 'string' },
-      results: { type: 'string' },
-      'run-id': { type: 'string' },
-      out: { type: 'string', multiple: true },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const { values, positionals } = parseArgsOrUsage(
+    {
+      args,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        sse: { type: 'string' },
+        'ramp-up': { type: 'string' },
+        poll: { type: 'string' },
+        'poll-interval': { type: 'string' },
+        duration: { type: 'string' },
+        token: { type: 'string' },
+        secret: { type: 'string' },
+        mint: { type: 'boolean' },
+        'send-as': { type: 'string' },
+        origin: { type: 'string' },
+        query: { type: 'string', multiple: true },
+        reconnect: { type: 'string' },
+        threshold: { type: 'string', multiple: true },
+        workers: { type: 'string' },
+        clock: { type: 'string' },
+        results: { type: 'string' },
+        'run-id': { type: 'string' },
+        out: { type: 'string', multiple: true },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  });
+    RUN_USAGE,
+  );
   if (values.help) return 'help';
   if (positionals.length > 1) throw new UsageError(`streamsoak run takes one plan file, got ${positionals.length}: ${positionals.join(' ')}`);
   const raw: Raw = positionals[0] !== undefined ? (((await readPlanFile(positionals[0])) ?? {}) as Raw) : {};
@@ -99,13 +97,13 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
     if (eq <= 0) throw new UsageError(`--query: expected key=value, got "${pair}"`);
     section(section(raw, 'target'), 'query')[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  if (values.sse !== undefined) section(raw, 'sse').clients = toInt('sse', values.sse);
+  if (values.sse !== undefined) section(raw, 'sse').clients = parseIntegerFlag('--sse', values.sse);
   if (values['ramp-up'] !== undefined) section(raw, 'sse').rampUpMs = values['ramp-up'];
   if (values.reconnect !== undefined) section(raw, 'sse').reconnect = { policy: values.reconnect };
-  if (values.poll !== undefined) section(raw, 'poll').clients = toInt('poll', values.poll);
+  if (values.poll !== undefined) section(raw, 'poll').clients = parseIntegerFlag('--poll', values.poll);
   if (values['poll-interval'] !== undefined) section(raw, 'poll').intervalMs = values['poll-interval'];
   if (values.duration !== undefined) raw.duration = values.duration;
-  if (values.workers !== undefined) raw.workers = values.workers === 'auto' ? 'auto' : toInt('workers', values.workers);
+  if (values.workers !== undefined) raw.workers = values.workers === 'auto' ? 'auto' : parseIntegerFlag('--workers', values.workers);
   // Validated with the rest of the plan (exit 2 naming the allowed values).
   if (values.clock !== undefined) raw.clock = values.clock;
   const secret = values.secret ?? (values.mint ? io.env.JWT_ACCESS_SECRET : undefined);
