@@ -12,6 +12,9 @@ export interface DelayLine {
   clear(): void;
 }
 
+/** Spent entries at the front of the queue before they are cut off. */
+const COMPACT_AFTER = 1024;
+
 export function createDelayLine(delayMs: number, now: () => number = () => performance.now()): DelayLine {
   if (delayMs <= 0) {
     return { push: (action) => action(), clear: () => undefined };
@@ -34,6 +37,12 @@ export function createDelayLine(delayMs: number, now: () => number = () => perfo
       queue.length = 0;
       head = 0;
       return;
+    }
+    // A stream busier than the delay never empties the queue: drop the spent front now and then,
+    // or the array would grow for the life of the response.
+    if (head >= COMPACT_AFTER && head * 2 >= queue.length) {
+      queue.splice(0, head);
+      head = 0;
     }
     arm();
   };

@@ -115,8 +115,10 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       continue;
     }
     let closing: Promise<void> | undefined;
+    const onAbort = (): void => void close();
     const close = (): Promise<void> => {
       closing ??= (async () => {
+        options.signal?.removeEventListener('abort', onAbort);
         if (child.exitCode === null && child.signalCode === null) {
           const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
           // SIGTERM: nginx's fast shutdown, open streams included.
@@ -129,7 +131,9 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       })();
       return closing;
     };
-    options.signal?.addEventListener('abort', () => void close(), { once: true });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while nginx started: the listener above will never fire.
+    if (options.signal?.aborted) await close();
     return {
       url: `http://127.0.0.1:${port}`,
       port,

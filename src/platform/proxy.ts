@@ -284,15 +284,17 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
   const port = (server.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
+  const onAbort = (): void => void close();
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
+      options.signal?.removeEventListener('abort', onAbort);
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();
       agent.destroy();
     });
     return closing;
   };
-  options.signal?.addEventListener('abort', () => void close(), { once: true });
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) await close();
 
   return {

@@ -200,10 +200,7 @@ function isRegression(direction: Direction, baseline: number, current: number, l
   return pastRelative && pastAbsolute;
 }
 
-function compareOne(baseline: Summary, current: Summary, key: string, limit: RegressionLimit | undefined): ComparisonRow {
-  const parts = splitKey(key);
-  const metric = parts.metric;
-  const stat = limit?.stat ?? parts.stat ?? defaultStat(baseline.metrics[metric] ? baseline : current, metric);
+function compareOne(baseline: Summary, current: Summary, key: string, metric: string, stat: string, limit: RegressionLimit | undefined): ComparisonRow {
   const direction = metricDirection(metric);
   const before = valueOf(baseline, metric, stat);
   const after = valueOf(current, metric, stat);
@@ -254,23 +251,19 @@ function compareOne(baseline: Summary, current: Summary, key: string, limit: Reg
 export function compareRuns(baseline: Summary, current: Summary, limits: RegressionLimits = defaultRegressionLimits()): Comparison {
   const limitByKey = new Map<string, RegressionLimit>();
   for (const limit of limits) limitByKey.set(`${limit.metric}.${limit.stat}`, limit);
-  const keys: string[] = [];
+  // One row per metric and stat, however it was written (`sse_connects` and `sse_connects.count`).
+  const rows: ComparisonRow[] = [];
   const seen = new Set<string>();
-  const add = (key: string, limit?: RegressionLimit): void => {
-    const { metric, stat } = splitKey(key);
-    const canonical = `${metric}.${limit?.stat ?? stat ?? defaultStat(baseline.metrics[metric] ? baseline : current, metric)}`;
+  const add = (key: string, explicit: RegressionLimit | undefined): void => {
+    const parts = splitKey(key);
+    const stat = explicit?.stat ?? parts.stat ?? defaultStat(baseline.metrics[parts.metric] ? baseline : current, parts.metric);
+    const canonical = `${parts.metric}.${stat}`;
     if (seen.has(canonical)) return;
     seen.add(canonical);
-    keys.push(key);
+    rows.push(compareOne(baseline, current, key, parts.metric, stat, explicit ?? limitByKey.get(canonical)));
   };
-  for (const key of SHOWN_KEYS) add(key);
+  for (const key of SHOWN_KEYS) add(key, limits.find((limit) => limit.key === key));
   for (const limit of limits) add(limit.key, limit);
-  const rows = keys.map((key) => {
-    const { metric, stat } = splitKey(key);
-    const explicit = limits.find((limit) => limit.key === key);
-    const canonical = `${metric}.${explicit?.stat ?? stat ?? defaultStat(baseline.metrics[metric] ? baseline : current, metric)}`;
-    return compareOne(baseline, current, key, explicit ?? limitByKey.get(canonical));
-  });
   const baselineFailed = new Set(baseline.thresholds.filter((t) => !t.ok).map((t) => `${t.metric}: ${t.expression}`));
   const newlyFailed = current.thresholds.filter((t) => !t.ok && !baselineFailed.has(`${t.metric}: ${t.expression}`)).map((t) => `${t.metric}: ${t.expression}`);
   return {

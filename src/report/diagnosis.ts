@@ -7,7 +7,7 @@
  */
 import { reasonSide, type Reason } from '../core/reasons.js';
 import type { ConnectionRecord, Finding, Summary } from '../metrics/results-schema.js';
-import { median } from './diagnosis/cluster.js';
+import { maxOf, median } from './diagnosis/cluster.js';
 import { countBy, formatCounts, type Context } from './diagnosis/context.js';
 import { diagnoseDrops, diagnoseSilentStreams } from './diagnosis/drops.js';
 import { BURST_BUFFERING_REMEDY, CLOSE_BUFFERING_REMEDY, CONNECTION_CAP_REMEDY, HARNESS_REMEDY, corsRemedy, formatSeconds, percent } from './diagnosis/signatures.js';
@@ -69,10 +69,7 @@ function diagnoseHarness({ records }: Context): Finding[] {
   ];
 }
 
-/**
- * Streams the target ended (not the plan, not the harness). `idle_timeout` is the engine's own end
- * of a silent stream (the plan's `timeouts.idleMs`): the silence is the target's, the cut is ours.
- */function diagnoseBuffering(context: Context): Finding[] {
+function diagnoseBuffering(context: Context): Finding[] {
   const opened = context.records.filter((r) => r.openedAt !== undefined);
   const interval = context.expectedIntervalMs;
   // Bursts: several events per socket read, and a latency spread no steady stream shows.
@@ -106,8 +103,8 @@ function diagnoseHarness({ records }: Context): Finding[] {
   const parts: string[] = [];
   if (bursty.length > 0) {
     parts.push(
-      `in ${bursty.length} of ${eligible.length} streams events arrived in bursts: ${(median(perRead) ?? 0).toFixed(1)} events per socket read (median; at most ${Math.max(...bursty.map((r) => r.maxEventsPerRead))})` +
-        (spreads.length > 0 ? `, up to ${formatSeconds(Math.max(...spreads))} late` : ''),
+      `in ${bursty.length} of ${eligible.length} streams events arrived in bursts: ${(median(perRead) ?? 0).toFixed(1)} events per socket read (median; at most ${maxOf(bursty.map((r) => r.maxEventsPerRead))})` +
+        (spreads.length > 0 ? `, up to ${formatSeconds(maxOf(spreads))} late` : ''),
     );
   }
   if (starved.length > 0) {
@@ -137,12 +134,16 @@ function diagnoseRefusals({ records }: Context): Finding[] {
   if (refused.length === 0) return [];
   const opened = records.filter((r) => r.openedAt !== undefined);
   // A platform counts a connection from its request, so streams count from `startedAt`, and a
-  // refusal at the moment it came back.
-  const openAt = (t: number): number => opened.filter((r) => r.startedAt <= t && r.endedAt > t).length;
+  // refusal at the moment it came back. Open at t: the streams started by t less those ended by t
+  // (a stream ends after it starts), two binary searches instead of a pass over every stream.
+  const starts = opened.map((r) => r.startedAt).sort((a, b) => a - b);
+  const ends = opened.map((r) => r.endedAt).sort((a, b) => a - b);
+  const openAt = (t: number): number => countAtMost(starts, t) - countAtMost(ends, t);
   const sample = refused.length > 500 ? refused.filter((_, i) => i % Math.ceil(refused.length / 500) === 0) : refused;
   const openAtRefusal = sample.map((r) => openAt(r.endedAt));
   const typical = median(openAtRefusal) ?? 0;
-  const peak = Math.max(0, ...opened.map((r) => openAt(r.openedAt as number)));
+  let peak = 0;
+  for (const r of opened) peak = Math.max(peak, openAt(r.openedAt as number));
   const statuses = countBy(refused, (r) => String(r.status));
   const looksLikeCap = typical > 0 && peak <= Math.max(...openAtRefusal) + 1;
   return [
@@ -156,6 +157,18 @@ function diagnoseRefusals({ records }: Context): Finding[] {
       remedy: CONNECTION_CAP_REMEDY,
     },
   ];
+}
+
+/** How many of the ascending `sorted` are at most `value`. */
+function countAtMost(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] as number) <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function diagnoseCors({ records, origin }: Context): Finding[] {

@@ -3,15 +3,17 @@
  * one-line summary, details worth reading, and findings with the guide's remedy.
  */
 import type { Finding } from '../metrics/results-schema.js';
-import { median } from './diagnosis/cluster.js';
+import { maxOf, median, minOf } from './diagnosis/cluster.js';
 import {
   BURST_BUFFERING_REMEDY,
   CLOSE_BUFFERING_REMEDY,
   corsRemedy,
   formatSeconds,
   idleTimeoutRemedy,
+  limitPlatformName,
   limitToleranceMs,
   matchLimitProfile,
+  scaleNote,
   timeLimitRemedy,
 } from './diagnosis/signatures.js';
 import type { CheckId, CheckStatus, DoctorCheck } from './doctor.js';
@@ -47,6 +49,7 @@ function describeAnswer(probe: StreamProbe): string {
 
 export function analyseStream(context: CheckContext): DoctorCheck {
   const probe = context.heldProbe;
+  if (probe.interrupted && probe.status === undefined) return check(context, 'stream', 'skip', 'interrupted before the endpoint answered', [context.eventsUrl]);
   if (isEventStream(probe)) {
     return check(context, 'stream', 'pass', `200 text/event-stream, headers after ${probe.openedAt! - probe.requestedAt} ms`, [context.eventsUrl]);
   }
@@ -129,6 +132,7 @@ export function analyseTestStream(context: CheckContext): DoctorCheck {
   const probe = context.testProbe;
   const expected = context.testMessages;
   if (probe.status === 404) return check(context, 'test-stream', 'skip', `no test endpoint at ${context.testUrl} (404): not the guide’s server`);
+  if (probe.interrupted) return check(context, 'test-stream', 'skip', `interrupted after ${probe.events.length} of ${expected} messages`, [context.testUrl]);
   if (!isEventStream(probe)) {
     return check(context, 'test-stream', 'warn', `answered ${describeAnswer(probe)}`, [context.testUrl]);
   }
@@ -155,6 +159,9 @@ export function analyseHeldStream(context: CheckContext): DoctorCheck {
   const probe = context.heldProbe;
   const ageMs = probe.endedAt - (probe.openedAt as number);
   const details = [`${probe.events.length} events and ${probe.comments} comments (heartbeats) in ${formatSeconds(ageMs)}`];
+  if (probe.interrupted && probe.end === 'held') {
+    return check(context, 'held-stream', 'skip', `interrupted after ${formatSeconds(ageMs)}, still open: no time limit below that`, details);
+  }
   if (probe.end === 'held') {
     return check(context, 'held-stream', 'pass', `still open after ${formatSeconds(context.holdMs)}: no time limit below that`, details);
   }
@@ -164,9 +171,12 @@ export function analyseHeldStream(context: CheckContext): DoctorCheck {
   return check(context, 'held-stream', 'fail', `ended after ${formatSeconds(ageMs)} (hold was ${formatSeconds(context.holdMs)})`, details, finding ? [finding] : []);
 }
 
-/** A stream that ended early: a time limit, or an idle timeout when it was silent until the end. */
+/**
+ * A stream that ended early: a time limit, or an idle timeout when it was silent until the end. A
+ * stream the doctor itself closed (`held`: still open at its bound or at Ctrl-C) was not cut.
+ */
 function limitFinding(context: CheckContext, probe: StreamProbe): Finding | undefined {
-  if (probe.openedAt === undefined) return undefined;
+  if (probe.openedAt === undefined || probe.end === 'held') return undefined;
   const requestAgeMs = probe.endedAt - probe.requestedAt;
   const silenceMs = probe.endedAt - (probe.lastByteAt ?? probe.openedAt);
   const timeProfile = matchLimitProfile('maxDurationMs', requestAgeMs, context.timeScale);
@@ -183,7 +193,7 @@ function limitFinding(context: CheckContext, probe: StreamProbe): Finding | unde
   const usualGapMs = bytes === 0 ? 0 : ((probe.lastByteAt ?? probe.openedAt) - probe.openedAt) / bytes;
   const quiet = silenceMs >= Math.max(250, 1.5 * usualGapMs);
   const isIdle = !sameCut && quiet && (idleProfile !== undefined || timeProfile === undefined);
-  const scale = context.timeScale === 1 ? '' : ` (time scale ×${context.timeScale}: ${formatSeconds(requestAgeMs / context.timeScale)} on the real platform)`;
+  const scale = scaleNote(context.timeScale, requestAgeMs);
   if (isIdle) {
     return {
       kind: 'idle_timeout',
@@ -195,14 +205,8 @@ function limitFinding(context: CheckContext, probe: StreamProbe): Finding | unde
     };
   }
   const real = requestAgeMs / context.timeScale;
-  const platform =
-    timeProfile?.name === 'vercel-hobby'
-      ? ', as on Vercel Hobby'
-      : timeProfile?.name === 'vercel-pro'
-        ? ', as on Vercel Pro with maxDuration = 300'
-        : timeProfile?.name === 'netlify'
-          ? ', as on Netlify'
-          : '';
+  const on = limitPlatformName(timeProfile?.name);
+  const platform = on ? `, as on ${on}` : '';
   return {
     kind: 'time_limit',
     severity: 'problem',
@@ -234,7 +238,7 @@ function bufferingOf(probe: StreamProbe): StreamBuffering | undefined {
   const perRead = new Map<number, number>();
   for (const e of probe.events) perRead.set(e.read, (perRead.get(e.read) ?? 0) + 1);
   const latencies = probe.events.flatMap((e) => (e.sentAt === undefined ? [] : [e.receivedAt - e.sentAt]));
-  const spread = latencies.length > 0 ? Math.max(...latencies) - Math.min(...latencies) : undefined;
+  const spread = latencies.length > 0 ? maxOf(latencies) - minOf(latencies) : undefined;
   const firstEventWaitMs = probe.events[0] ? probe.events[0].receivedAt - probe.openedAt : undefined;
   const eventReads = perRead.size;
   const manyPerRead = events >= 3 && events / Math.max(1, eventReads) >= 3;
@@ -244,8 +248,8 @@ function bufferingOf(probe: StreamProbe): StreamBuffering | undefined {
     probe,
     events,
     eventReads,
-    maxPerRead: Math.max(0, ...perRead.values()),
-    ...(spread !== undefined ? { latencySpreadMs: spread, maxLatencyMs: Math.max(...latencies) } : {}),
+    maxPerRead: Math.max(0, maxOf([...perRead.values()])),
+    ...(spread !== undefined ? { latencySpreadMs: spread, maxLatencyMs: maxOf(latencies) } : {}),
     ...(firstEventWaitMs !== undefined ? { firstEventWaitMs } : {}),
     bursty: manyPerRead && late,
     atTheEnd: manyPerRead && late && eventReads === 1 && probe.end !== 'held' && (probe.events.at(-1)?.read ?? -1) >= lastRead - 1,

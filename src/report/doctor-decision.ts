@@ -15,6 +15,10 @@ export function decide(input: { checks: DoctorCheck[]; findings: Finding[]; hint
   const outcomes: string[] = [];
 
   const stream = byId.get('stream');
+  if (stream?.status === 'skip') {
+    decision.push({ question: 'Does the endpoint serve SSE?', answer: `not known — ${stream.summary}` });
+    return { decision, outcome: 'Stopped before the endpoint answered: nothing was measured.' };
+  }
   if (stream?.status === 'fail') {
     decision.push({ question: 'Does the endpoint serve SSE?', answer: `no — ${stream.summary}` });
     return { decision, outcome: `SSE does not work at all here: ${stream.findings[0]?.remedy ?? 'check the route and the browser console'}.` };
@@ -43,7 +47,7 @@ export function decide(input: { checks: DoctorCheck[]; findings: Finding[]; hint
   const testWorks = test?.status === 'pass';
   const testAnswer =
     test?.status === 'skip'
-      ? `not available — ${test.summary}; the held stream ${held?.status === 'pass' ? 'stayed open' : 'was cut'} instead`
+      ? `not available — ${test.summary}; the held stream ${held?.status === 'pass' ? 'stayed open instead' : held?.status === 'skip' ? 'was interrupted too' : 'was cut instead'}`
       : testWorks
         ? `yes — ${test?.summary}`
         : `no — ${test?.summary}`;

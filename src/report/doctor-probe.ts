@@ -28,8 +28,10 @@ export interface StreamProbe {
   /** Set when the response was 200 with text/event-stream. */
   openedAt?: number;
   endedAt: number;
-  /** `ended`: the target ended the response; `held`: still open at the bound, we closed it; `error`: no response or a broken one. */
+  /** `ended`: the target ended the response; `held`: still open at the bound (or when interrupted), we closed it; `error`: no response or a broken one. */
   end: 'ended' | 'held' | 'error';
+  /** The caller's signal stopped the probe before its bound (Ctrl-C): our end, never the target's. */
+  interrupted?: boolean;
   error?: string;
   /** The first bytes of a response that is not an event stream, to show what answered instead. */
   bodyExcerpt?: string;
@@ -44,8 +46,6 @@ export interface ProbeOptions {
   headers?: Record<string, string>;
   /** Stop reading after this long and report the stream as `held`. */
   holdMs: number;
-  /** Stop early when no byte arrived for this long (the test stream's safety net). */
-  stopAfterSilenceMs?: number;
   signal?: AbortSignal;
 }
 
@@ -59,15 +59,13 @@ export async function probeStream(url: string, options: ProbeOptions): Promise<S
   };
   const holdTimer = setTimeout(stop, options.holdMs);
   holdTimer.unref();
-  let silenceTimer: NodeJS.Timeout | undefined;
-  const armSilence = (): void => {
-    if (options.stopAfterSilenceMs === undefined) return;
-    clearTimeout(silenceTimer);
-    silenceTimer = setTimeout(stop, options.stopAfterSilenceMs);
-    silenceTimer.unref();
+  // Ctrl-C ends the probe as the bound does: the stream did not end, we stopped reading it.
+  const onOuterAbort = (): void => {
+    probe.interrupted = true;
+    stop();
   };
-  const onOuterAbort = (): void => controller.abort();
-  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (options.signal?.aborted) onOuterAbort();
+  else options.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
   try {
     const response = await request(url, {
@@ -79,9 +77,7 @@ export async function probeStream(url: string, options: ProbeOptions): Promise<S
       headersTimeout: Math.min(options.holdMs, 30_000),
     });
     probe.status = response.statusCode;
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined) probe.headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
+    probe.headers = flattenHeaders(response.headers);
     const isStream = response.statusCode === 200 && (probe.headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream');
     if (!isStream) {
       probe.bodyExcerpt = (await readExcerpt(response.body, 300)).trim();
@@ -90,7 +86,6 @@ export async function probeStream(url: string, options: ProbeOptions): Promise<S
       return probe;
     }
     probe.openedAt = Date.now();
-    armSilence();
     let read = 0;
     const parser = createSseParser({
       onEvent(event) {
@@ -112,7 +107,6 @@ export async function probeStream(url: string, options: ProbeOptions): Promise<S
       // Receive time once per socket read, before parsing.
       probe.lastByteAt = Date.now();
       read = probe.reads++;
-      armSilence();
       parser.push(chunk as Uint8Array);
     }
     parser.end();
@@ -120,14 +114,13 @@ export async function probeStream(url: string, options: ProbeOptions): Promise<S
   } catch (error) {
     if (stoppedByUs) {
       probe.end = probe.openedAt === undefined ? 'error' : 'held';
-      if (probe.openedAt === undefined) probe.error = `no answer within ${options.holdMs} ms`;
+      if (probe.openedAt === undefined) probe.error = probe.interrupted ? 'interrupted before an answer' : `no answer within ${options.holdMs} ms`;
     } else {
       probe.end = 'error';
       probe.error = describeError(error);
     }
   } finally {
     clearTimeout(holdTimer);
-    clearTimeout(silenceTimer);
     options.signal?.removeEventListener('abort', onOuterAbort);
     if (probe.endedAt === 0) probe.endedAt = Date.now();
   }
@@ -141,15 +134,20 @@ export async function probeRequest(
 ): Promise<{ status?: number; headers: Record<string, string>; error?: string }> {
   try {
     const response = await request(url, { method: options.method, headers: options.headers, headersTimeout: 10_000, bodyTimeout: 10_000, ...(options.signal ? { signal: options.signal } : {}) });
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
     await response.body.dump({ limit: 64 * 1024 });
-    return { status: response.statusCode, headers };
+    return { status: response.statusCode, headers: flattenHeaders(response.headers) };
   } catch (error) {
     return { headers: {}, error: describeError(error) };
   }
+}
+
+/** undici's headers, a repeated field joined with `, ` (RFC 9110 §5.3). */
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
 }
 
 async function readExcerpt(body: AsyncIterable<unknown> & { destroy(): void }, maxChars: number): Promise<string> {

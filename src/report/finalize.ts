@@ -1,14 +1,15 @@
 /**
  * The last step of every run, whichever engine made it: the diagnosis is added to `summary.json`,
- * then `report.html` and `junit.xml` are written beside it. `streamsoak run`, `demo` and `report`
- * all end here, so a results folder always carries the same files.
+ * then `report.html` and `junit.xml` are written beside it. `streamsoak run` and `demo` end here,
+ * so a results folder always carries the same files; `report` rebuilds the last two later.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RESULT_FILES, summarySchema, type ConnectionRecord, type Finding, type Summary } from '../metrics/results-schema.js';
 import { diagnose } from './diagnosis.js';
-import { writeHtmlReport } from './html-report.js';
+import { writeHtmlReportFromDigest } from './html-report.js';
 import { writeJunit } from './junit.js';
+import { createRecordDigester } from './report-data.js';
 import { readConnectionRecords, readSummary } from './results-folder.js';
 
 export interface FinalizeOptions {
@@ -28,9 +29,14 @@ export interface FinalizedResults {
 
 export async function finalizeResults(outDir: string, options: FinalizeOptions = {}): Promise<FinalizedResults> {
   const summary = await readSummary(outDir);
-  // A k6 run has no connection records (the reader yields none): its diagnosis works from the summary.
+  // One pass over connections.ndjson feeds both the diagnosis and the report's digest. A k6 run has
+  // no connection records (the reader yields none): its diagnosis works from the summary.
   const records: ConnectionRecord[] = [];
-  for await (const record of readConnectionRecords(outDir, options.signal)) records.push(record);
+  const digester = createRecordDigester();
+  for await (const record of readConnectionRecords(outDir, options.signal)) {
+    records.push(record);
+    digester.add(record);
+  }
   const findings = diagnose({
     records,
     summary,
@@ -39,7 +45,7 @@ export async function finalizeResults(outDir: string, options: FinalizeOptions =
   });
   const updated = summarySchema.parse({ ...summary, findings });
   await writeFile(path.join(outDir, RESULT_FILES.summary), `${JSON.stringify(updated, null, 2)}\n`);
-  const reportPath = await writeHtmlReport(outDir, { findings, ...(options.signal ? { signal: options.signal } : {}) });
-  const junitPath = await writeJunit(outDir);
+  const reportPath = await writeHtmlReportFromDigest(outDir, updated, digester.finish(), findings);
+  const junitPath = await writeJunit(outDir, updated);
   return { summary: updated, findings, reportPath, junitPath };
 }

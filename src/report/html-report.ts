@@ -22,11 +22,10 @@ import {
 import { formatNumber } from './format.js';
 import { formatClockNote, isLatencyKnown } from '../metrics/clock-note.js';
 import { REPORT_CLIENT_SCRIPT } from './report-client-script.js';
-import { buildTimelineSeries, createRecordDigester, type ReasonCount, type RecordDigest } from './report-data.js';
+import { buildTimelineSeries, createRecordDigester, sortedCounts, type ReasonCount, type RecordDigest } from './report-data.js';
 import { REPORT_CSS } from './report-styles.js';
 import { readConnectionRecords, readSummary, readTimeline } from './results-folder.js';
 import { loadUplotAssets } from './uplot-assets.js';
-import { reasonSide, isConnectFailureReason, isDropReason } from '../core/reasons.js';
 
 export interface HtmlReportInput {
   summary: Summary;
@@ -45,12 +44,19 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 /** Rebuilds `report.html` from the folder's files and returns its path. */
 export async function writeHtmlReport(outDir: string, options: { findings?: Finding[]; signal?: AbortSignal } = {}): Promise<string> {
   const summary = await readSummary(outDir);
-  const timeline = await readTimeline(outDir).catch(() => emptyTimeline(summary));
   const digester = createRecordDigester();
   for await (const record of readConnectionRecords(outDir, options.signal)) digester.add(record);
-  const html = renderFromDigest(summary, timeline, digester.finish(), options.findings ?? summary.findings);
+  return writeHtmlReportFromDigest(outDir, summary, digester.finish(), options.findings ?? summary.findings);
+}
+
+/**
+ * Writes `report.html` from a summary and a digest the caller already has (`finalizeResults` reads
+ * the records once for the diagnosis and the digest), and returns its path.
+ */
+export async function writeHtmlReportFromDigest(outDir: string, summary: Summary, digest: RecordDigest, findings: readonly Finding[]): Promise<string> {
+  const timeline = await readTimeline(outDir).catch(() => emptyTimeline(summary));
   const file = path.join(outDir, RESULT_FILES.report);
-  await writeFile(file, html);
+  await writeFile(file, renderFromDigest(summary, timeline, digest, findings));
   return file;
 }
 
@@ -61,14 +67,7 @@ function emptyTimeline(summary: Summary): Timeline {
 
 /** Counts by reason from the summary's breakdown, for runs without connection records (k6). */
 function breakdownCounts(summary: Summary, metric: 'sse_drops' | 'sse_connect_failures'): ReasonCount[] {
-  return Object.entries(summary.breakdown[metric] ?? {})
-    .filter(([, count]) => count > 0)
-    .map(([reason, count]) => ({
-      reason,
-      count,
-      side: isConnectFailureReason(reason) || isDropReason(reason) ? reasonSide(reason) : ('target' as const),
-    }))
-    .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+  return sortedCounts(Object.entries(summary.breakdown[metric] ?? {}).filter(([, count]) => count > 0));
 }
 
 /** JSON inside <script>: `<` escaped so no text in the data can close the element. */

@@ -63,10 +63,12 @@ export function formatJunit(summary: Summary): string {
   return lines.join('\n');
 }
 
-/** Writes `junit.xml` into a results folder from its `summary.json`, and returns its path. */
-export async function writeJunit(outDir: string): Promise<string> {
-  const summary = await readSummary(outDir);
+/**
+ * Writes `junit.xml` into a results folder from its `summary.json` (or from `summary`, when the
+ * caller has just written it), and returns its path.
+ */
+export async function writeJunit(outDir: string, summary?: Summary): Promise<string> {
   const file = path.join(outDir, RESULT_FILES.junit);
-  await writeFile(file, formatJunit(summary));
+  await writeFile(file, formatJunit(summary ?? (await readSummary(outDir))));
   return file;
 }

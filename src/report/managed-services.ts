@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { InvalidConfigError } from '../core/errors.js';
 import { parseOrThrow } from '../core/validate.js';
 
 const limit = z.number().int().positive().nullable();
@@ -63,7 +64,15 @@ let cached: ManagedServicesCatalog | undefined;
 export function loadManagedServices(file: URL | string = MANAGED_SERVICES_FILE): ManagedServicesCatalog {
   const isDefault = file === MANAGED_SERVICES_FILE;
   if (isDefault && cached) return cached;
-  const catalog = parseOrThrow(managedServicesCatalogSchema, JSON.parse(readFileSync(file, 'utf8')) as unknown, `managed services catalog ${String(file)}`);
+  const what = `managed services catalog ${String(file)}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (error) {
+    // A --services file that is missing or not JSON is bad input (exit 2), not a crash.
+    throw new InvalidConfigError(what, [`cannot be read as JSON: ${(error as Error).message}`], { cause: error });
+  }
+  const catalog = parseOrThrow(managedServicesCatalogSchema, value, what);
   if (isDefault) cached = catalog;
   return catalog;
 }

@@ -39,6 +39,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
     return n;
   }
 
+  // Zero and missing values as gaps: empty histogram bins, and points a log scale cannot place.
   function positiveOrNull(arr) {
     return arr.map(function (v) { return v != null && v > 0 ? v : null; });
   }
@@ -83,7 +84,6 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
   var xAxis = axis({ label: 'seconds since the run started', values: function (u, vals) { return vals.map(function (v) { return v + ' s'; }); } });
   // Honest axes: counts and linear latencies start at zero, so a small change never looks like a cliff.
   function fromZero(u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; }
-  function zeroToNull(arr) { return arr.map(function (v) { return v > 0 ? v : null; }); }
 
   // 1. Open connections over time.
   if (tl.t.length === 0) {
@@ -137,7 +137,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
       ],
       hooks: { draw: [limitMarkers] }
     // Empty bins are left out rather than drawn as zero-height slivers.
-    }, [lt.centersS, zeroToNull(lt.ended), zeroToNull(lt.dropped)]);
+    }, [lt.centersS, positiveOrNull(lt.ended), positiveOrNull(lt.dropped)]);
   }
 
   // 3. Event latency percentiles over time.

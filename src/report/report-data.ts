@@ -3,7 +3,7 @@
  * `timeline.json`, and from `connections.ndjson` only a lifetime per ended stream and counts by
  * reason (a digest fed one record at a time, so 30,000+ records never sit in memory as objects).
  */
-import { CONNECT_FAILURE_REASONS, DROP_REASONS, reasonSide, type Reason, type ReasonSide } from '../core/reasons.js';
+import { isConnectFailureReason, isDropReason, reasonSide, type ReasonSide } from '../core/reasons.js';
 import type { ConnectionRecord, Timeline, TimelinePoint } from '../metrics/results-schema.js';
 
 /** The platform limits a drop-time cluster is matched against (troubleshooting guide, Issue 1; nginx docs). */
@@ -67,15 +67,10 @@ export interface RecordDigester {
   finish(): RecordDigest;
 }
 
-function sideOf(reason: string): ReasonSide {
-  return (CONNECT_FAILURE_REASONS as readonly string[]).includes(reason) || (DROP_REASONS as readonly string[]).includes(reason)
-    ? reasonSide(reason as Reason)
-    : 'target';
-}
-
-function sortedCounts(counts: Map<string, number>): ReasonCount[] {
-  return [...counts.entries()]
-    .map(([reason, count]) => ({ reason, count, side: sideOf(reason) }))
+/** Counts by reason, most first, each with its side (a reason the enum does not know is the target's). */
+export function sortedCounts(counts: Iterable<[string, number]>): ReasonCount[] {
+  return [...counts]
+    .map(([reason, count]) => ({ reason, count, side: isConnectFailureReason(reason) || isDropReason(reason) ? reasonSide(reason) : ('target' as const) }))
     .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 

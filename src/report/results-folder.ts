@@ -88,7 +88,8 @@ export async function* readConnectionRecords(dir: string, signal?: AbortSignal):
   try {
     for await (const line of lines) {
       lineNumber++;
-      signal?.throwIfAborted();
+      // Ctrl-C: a StreamsoakError the CLI exits 130 on, not an unexpected error.
+      if (signal?.aborted) throw new StreamsoakError('SS_ERR_ABORTED', `interrupted while reading ${file}`, { cause: signal.reason });
       if (line.trim() === '') continue;
       let value: unknown;
       try {

@@ -3,17 +3,18 @@
  * limit is met within seconds, and the diagnosis of its records: each profile's signature is found,
  * and nothing is found against the plain reference server.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/engine/index.js';
 import { parsePlan, type PlanInput } from '../../src/engine/plan.js';
 import { platformProfileSchema, type PlatformProfile } from '../../src/core/platform-profile.js';
-import { connectionRecordSchema, type ConnectionRecord, type Finding } from '../../src/metrics/results-schema.js';
+import type { ConnectionRecord, Finding } from '../../src/metrics/results-schema.js';
 import { startPlatformProxy } from '../../src/platform/index.js';
 import { diagnose } from '../../src/report/diagnosis.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
+import { readConnectionRecords } from '../helpers/results.js';
 
 const SECRET = 'platform-integration-secret';
 const ORIGIN = 'https://app.example';
@@ -30,14 +31,6 @@ afterAll(async () => {
 });
 
 const problems = (findings: Finding[]): Finding[] => findings.filter((f) => f.severity === 'problem');
-
-async function readRecords(outDir: string): Promise<ConnectionRecord[]> {
-  const text = await readFile(join(outDir, 'connections.ndjson'), 'utf8');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => connectionRecordSchema.parse(JSON.parse(line)));
-}
 
 interface Scenario {
   profiles?: Array<string | PlatformProfile>;
@@ -58,7 +51,7 @@ async function run(scenario: Scenario): Promise<{ records: ConnectionRecord[]; f
       ...scenario.plan,
     });
     const outcome = await runPlan(plan, { resultsDir });
-    const records = await readRecords(outcome.outDir);
+    const records = await readConnectionRecords(outcome.outDir);
     return { records, findings: diagnose({ records, summary: outcome.summary, ...(scenario.timeScale ? { timeScale: scenario.timeScale } : {}) }) };
   } finally {
     await proxy?.close();

@@ -33,7 +33,7 @@ export function densestCluster(values: readonly number[], tolerance: (valueMs: n
   const members = order.slice(bestStart, bestEnd + 1);
   const middle = members[Math.floor(members.length / 2)] as { value: number };
   const centerMs = members.length % 2 === 1 ? middle.value : ((members[members.length / 2 - 1] as { value: number }).value + middle.value) / 2;
-  const spreadMs = Math.max(...members.map((m) => Math.abs(m.value - centerMs)));
+  const spreadMs = maxOf(members.map((m) => Math.abs(m.value - centerMs)));
   return { centerMs, spreadMs, count: members.length, members: members.map((m) => m.index) };
 }
 
@@ -42,4 +42,23 @@ export function median(values: readonly number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/*
+ * `Math.max(...values)` and `Math.min(...values)` pass every value as an argument: past about
+ * 120,000 (a long soak's drops) that overflows the call stack. These take arrays of any length.
+ */
+
+/** The largest value (`-Infinity` for none, as `Math.max()`). */
+export function maxOf(values: readonly number[]): number {
+  let max = -Infinity;
+  for (const value of values) if (value > max) max = value;
+  return max;
+}
+
+/** The smallest value (`Infinity` for none, as `Math.min()`). */
+export function minOf(values: readonly number[]): number {
+  let min = Infinity;
+  for (const value of values) if (value < min) min = value;
+  return min;
 }

@@ -4,10 +4,25 @@
  */
 import { reasonSide, type Reason } from '../../core/reasons.js';
 import type { ConnectionRecord, Finding } from '../../metrics/results-schema.js';
-import { densestCluster, median, type Cluster } from './cluster.js';
+import { densestCluster, maxOf, median, minOf, type Cluster } from './cluster.js';
 import { MIN_PATTERN, countBy, formatCounts, type Context } from './context.js';
-import { formatSeconds, formatSecondsSpread, idleTimeoutRemedy, limitToleranceMs, matchLimitProfile, percent, timeLimitRemedy } from './signatures.js';
+import {
+  formatSeconds,
+  formatSecondsSpread,
+  idleTimeoutRemedy,
+  limitPlatformName,
+  limitToleranceMs,
+  matchLimitProfile,
+  percent,
+  scaleNote,
+  timeLimitRemedy,
+} from './signatures.js';
 
+/**
+ * Streams the target ended (not the plan, not the harness). `idle_timeout` is the engine's own end
+ * of a silent stream (the plan's `timeouts.idleMs`): the silence is the target's, the cut is ours,
+ * so it is left to `diagnoseSilentStreams`.
+ */
 function targetDrops(records: readonly ConnectionRecord[]): ConnectionRecord[] {
   return records.filter(
     (r) => r.outcome === 'dropped' && r.openedAt !== undefined && reasonSide(r.reason as Reason) === 'target' && r.reason !== 'idle_timeout',
@@ -87,7 +102,7 @@ export function diagnoseDrops(context: Context): Finding[] {
       kind: 'drops',
       severity: 'problem',
       title: `The target ended ${drops.length} streams before the plan did, at no platform limit`,
-      evidence: `${drops.length} of ${opened.length} open streams ended on the target's side (${formatCounts(reasons)}), after ${formatSeconds(Math.min(...lifetimes))} to ${formatSeconds(Math.max(...lifetimes))}`,
+      evidence: `${drops.length} of ${opened.length} open streams ended on the target's side (${formatCounts(reasons)}), after ${formatSeconds(minOf(lifetimes))} to ${formatSeconds(maxOf(lifetimes))}`,
       remedy:
         'look for the cause in the server and proxy logs at those times (crashes, deploys, a slow consumer cut, a load balancer); meanwhile make sure clients reconnect with `Last-Event-ID` and the server replays what they missed',
     },
@@ -104,7 +119,7 @@ function idleFinding(context: Context, drops: readonly ConnectionRecord[], ages:
     title: `Streams are cut after ${formatSeconds(silenceMs)} without a byte: an idle timeout${profile ? `, as nginx's default proxy_read_timeout (60 s)` : ''}`,
     evidence:
       `${percent(silenceCluster.count, drops.length)} of the ${drops.length} streams the target ended (${silenceCluster.count}) ended ${formatSecondsSpread(silenceMs, silenceCluster.spreadMs)} after the last byte they received, ` +
-      `whatever their age (${formatSeconds(Math.min(...lifetimes))} to ${formatSeconds(Math.max(...lifetimes))})` +
+      `whatever their age (${formatSeconds(minOf(lifetimes))} to ${formatSeconds(maxOf(lifetimes))})` +
       scaleNote(context.timeScale, silenceMs),
     remedy: idleTimeoutRemedy(silenceMs / context.timeScale),
     ...(profile ? { profile: profile.name } : {}),
@@ -112,15 +127,9 @@ function idleFinding(context: Context, drops: readonly ConnectionRecord[], ages:
 }
 
 function timeLimitFinding(count: number, reached: number, limitMs: number, spreadMs: number, profileName: string | undefined, timeScale: number): Finding {
-  const real = limitMs / timeScale;
-  const platform =
-    profileName === 'vercel-hobby'
-      ? `a ${formatSeconds(real)} function limit, as on Vercel Hobby`
-      : profileName === 'vercel-pro'
-        ? `a ${formatSeconds(real)} function limit, as on Vercel Pro with maxDuration = 300`
-        : profileName === 'netlify'
-          ? `a ${formatSeconds(real)} function limit, as on Netlify`
-          : `a ${formatSeconds(real)} time limit`;
+  const real = formatSeconds(limitMs / timeScale);
+  const on = limitPlatformName(profileName);
+  const platform = on ? `a ${real} function limit, as on ${on}` : `a ${real} time limit`;
   return {
     kind: 'time_limit',
     severity: 'problem',
@@ -129,8 +138,4 @@ function timeLimitFinding(count: number, reached: number, limitMs: number, sprea
     remedy: timeLimitRemedy(profileName),
     ...(profileName ? { profile: profileName } : {}),
   };
-}
-
-function scaleNote(timeScale: number, ms: number): string {
-  return timeScale === 1 ? '' : ` (time scale ×${timeScale}: ${formatSeconds(ms / timeScale)} on the real platform)`;
 }

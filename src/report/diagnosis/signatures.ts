@@ -24,6 +24,25 @@ export function matchLimitProfile(kind: 'maxDurationMs' | 'idleTimeoutMs', obser
   return best?.profile;
 }
 
+/** The platform a matched time limit belongs to, as findings name it (`as on Vercel Hobby`). */
+export function limitPlatformName(profileName: string | undefined): string | undefined {
+  switch (profileName) {
+    case 'vercel-hobby':
+      return 'Vercel Hobby';
+    case 'vercel-pro':
+      return 'Vercel Pro with maxDuration = 300';
+    case 'netlify':
+      return 'Netlify';
+    default:
+      return undefined;
+  }
+}
+
+/** What a time-scaled measurement is at full scale: ` (time scale ×0.1: 10.0 s on the real platform)`. */
+export function scaleNote(timeScale: number, ms: number): string {
+  return timeScale === 1 ? '' : ` (time scale ×${timeScale}: ${formatSeconds(ms / timeScale)} on the real platform)`;
+}
+
 const WEBSOCKET_SERVICES = 'a managed WebSocket service (Pusher, Ably, Supabase Realtime)';
 
 /** The guide's remedy for a time limit, by the platform it matches (Issue 1 and the decision tree). */

@@ -29,6 +29,19 @@ describe('createDelayLine', () => {
     ]);
   });
 
+  it('keeps order and schedule on a stream that never lets the queue empty (the spent front is cut off)', () => {
+    const line = createDelayLine(40);
+    const ran: Array<[number, number]> = [];
+    // One action a millisecond for 5 s: 40 are always waiting, so the queue never drains.
+    for (let i = 0; i < 5_000; i++) {
+      line.push(() => ran.push([i, performance.now()]));
+      vi.advanceTimersByTime(1);
+    }
+    vi.advanceTimersByTime(100);
+    expect(ran).toHaveLength(5_000);
+    expect(ran.every(([i, at]) => at === i + 40)).toBe(true);
+  });
+
   it('runs at once with no delay, and drops what waits when cleared', () => {
     const ran: string[] = [];
     createDelayLine(0).push(() => ran.push('now'));

@@ -1,4 +1,8 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { InvalidConfigError } from '../../../src/core/errors.js';
 import { summarySchema, type Summary } from '../../../src/metrics/results-schema.js';
 import { formatCapacityPlan, judgeTier, planCapacity, type CapacityPlan } from '../../../src/report/capacity-plan.js';
 import { loadManagedServices } from '../../../src/report/managed-services.js';
@@ -40,6 +44,13 @@ describe('the managed-services catalog', () => {
     expect(catalog.checkedAt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(catalog.note).toMatch(/check the current pricing/);
     expect(catalog.source).toMatch(/Troubleshooting Guide/);
+  });
+
+  it('refuses a catalog file that is missing or not JSON as invalid config (exit 2), naming the file', () => {
+    const missing = join(tmpdir(), 'streamsoak-no-such-catalog.json');
+    expect(() => loadManagedServices(missing)).toThrow(InvalidConfigError);
+    expect(() => loadManagedServices(missing)).toThrow(`invalid managed services catalog ${missing}`);
+    expect(() => loadManagedServices(fileURLToPath(new URL('../../../README.md', import.meta.url)))).toThrow(/cannot be read as JSON/);
   });
 });
 

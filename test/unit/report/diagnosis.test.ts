@@ -139,6 +139,13 @@ describe('diagnose', () => {
     expect(finding?.title).toMatch(/until the response ends/);
   });
 
+  it('diagnoses a long soak whose drops are too many to spread into Math.max (150,000 cuts at 10 s)', () => {
+    const records = Array.from({ length: 150_000 }, (_, i) => stream(i % 600_000, 10_000 + ((i % 5) - 2) * 20));
+    const [finding] = diagnose({ records });
+    expect(finding).toMatchObject({ kind: 'time_limit', profile: 'vercel-hobby' });
+    expect(finding?.evidence).toContain('(150000 of 150000)');
+  });
+
   it('finds a connection cap from refusals while the same number of streams were open', () => {
     const open = Array.from({ length: 10 }, (_, i) => closedByPlan(i * 10, 10_000));
     const refusedAttempt = (at: number): ConnectionRecord => ({
@@ -157,6 +164,29 @@ describe('diagnose', () => {
     expect(finding).toMatchObject({ kind: 'connection_cap', severity: 'problem' });
     expect(finding?.title).toContain('about 10 open streams');
     expect(finding?.evidence).toContain('HTTP 503 ×5');
+  });
+
+  it('does not call refusals a cap when more streams were open earlier than at any refusal', () => {
+    const refusedAttempt = (at: number): ConnectionRecord => ({ ...stream(at, 3), openedAt: undefined, outcome: 'failed', reason: 'http_429', status: 429, events: 0, eventReads: 0, maxEventsPerRead: 0 });
+    // 20 open at the start, 10 of them gone by 200 ms; the refusals come at 500 ms and later.
+    const records = [
+      ...Array.from({ length: 10 }, (_, i) => closedByPlan(i, 10_000)),
+      ...Array.from({ length: 10 }, (_, i) => closedByPlan(i, 200)),
+      ...Array.from({ length: 4 }, (_, i) => refusedAttempt(500 + i * 100)),
+    ];
+    const [finding] = diagnose({ records });
+    expect(finding).toMatchObject({ kind: 'connection_cap', title: 'Connection attempts are refused' });
+    expect(finding?.evidence).toContain('while 10 streams were open (median at the time of refusal); never more than 20 were open at once');
+  });
+
+  it('counts the streams open at each refusal of a large run without a pass over every stream per refusal', () => {
+    // 40,000 streams: a count per refusal and per stream by scanning every stream would take seconds.
+    const open = Array.from({ length: 40_000 }, (_, i) => closedByPlan(i % 1_000, 60_000));
+    const refused = Array.from({ length: 2_000 }, (_, i): ConnectionRecord => ({ ...stream(2_000 + i, 3), openedAt: undefined, outcome: 'failed', reason: 'http_5xx', status: 503, events: 0, eventReads: 0, maxEventsPerRead: 0 }));
+    const findings = diagnose({ records: [...open, ...refused] });
+    const cap = findings.find((f) => f.kind === 'connection_cap');
+    expect(cap?.title).toContain('about 40000 open streams');
+    expect(cap?.evidence).toContain('never more than 40000 were open at once');
   });
 
   it('finds a CORS failure when the response lacks Access-Control-Allow-Origin for the plan’s origin', () => {

@@ -99,4 +99,26 @@ describe('runDoctor on misbehaving servers', () => {
     await runDoctor({ url, holdMs: 60_000, testMessages: 3, signal: controller.signal });
     expect(Date.now() - started).toBeLessThan(3_000);
   });
+
+  it('reads a stream it stopped on Ctrl-C as interrupted, never as a cut by the target', async () => {
+    const url = await serve(streamForever({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' }));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const result = await runDoctor({ url, holdMs: 60_000, testMessages: 3, signal: controller.signal });
+    const held = result.checks.find((c) => c.id === 'held-stream');
+    expect(held?.status).toBe('skip');
+    expect(held?.summary).toMatch(/^interrupted after [\d.]+ m?s, still open/);
+    expect(result.findings.map((f) => f.kind)).toEqual([]);
+    expect(result.healthy).toBe(true);
+  });
+
+  it('reads a probe whose signal was aborted before it began as interrupted, not as an endpoint that never answered', async () => {
+    const url = await serve(streamForever({ 'content-type': 'text/event-stream' }));
+    const started = Date.now();
+    const result = await runDoctor({ url, holdMs: 60_000, testMessages: 3, signal: AbortSignal.abort() });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(result.checks[0]).toMatchObject({ id: 'stream', status: 'skip', summary: 'interrupted before the endpoint answered' });
+    expect(result.findings).toEqual([]);
+    expect(result.outcome).toMatch(/^Stopped before the endpoint answered/);
+  });
 });

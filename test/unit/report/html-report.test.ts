@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { summarySchema, timelineSchema } from '../../../src/metrics/results-schema.js';
 import { renderHtmlReport, writeHtmlReport } from '../../../src/report/html-report.js';
 import { makeFixtureRun, writeFixtureRun } from '../../fixtures/results/make-results.js';
+import { runCli } from '../../helpers/cli.js';
 
 const RUN = makeFixtureRun();
 const SUMMARY = summarySchema.parse(RUN.summary);
@@ -85,5 +86,15 @@ describe('writeHtmlReport', () => {
     expect(file).toBe(path.join(dir, 'report.html'));
     const html = await readFile(file, 'utf8');
     expect(dataBlock(html).lifetime.droppedTotal).toBe(RUN.records.filter((record) => record.outcome === 'dropped').length);
+  });
+
+  it('stops on Ctrl-C with an error the CLI exits 130 on, not an unexpected one', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'streamsoak-report-'));
+    dirs.push(dir);
+    writeFixtureRun(dir, RUN);
+    await expect(writeHtmlReport(dir, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'SS_ERR_ABORTED' });
+    const result = await runCli(['report', dir], { signal: AbortSignal.abort() });
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('interrupted while reading');
   });
 });
