@@ -9,13 +9,13 @@
  *
  * STOP_AT_FIRST_FAILURE=1 ends the run at the first failure (abortOnFail).
  */
-import { sleep } from 'k6';
 import type { Options } from 'k6/options';
 import sse from 'k6/x/sse';
 import { SUMMARY_TREND_STATS, scenarioDeadline, vuToken } from './lib/common.js';
 import { envDurationMs, envInt, envString, k6Duration, targetBaseUrl } from './lib/env.js';
 import { createHandleSummary } from './lib/handle-summary.js';
 import { createK6ConnectionSink } from './lib/metrics.js';
+import { sleepBeforeRetry } from './lib/retry.js';
 import { createStreamState, runSseAttempt } from './lib/sse-connection.js';
 import { breakdownThresholds, withEnvThresholds } from './lib/thresholds.js';
 import { authHeaders } from './lib/token.js';
@@ -65,7 +65,7 @@ export default function (): void {
     closeAtMs: deadline,
   });
   // A refused VU tries again after a pause: a cap that frees up later shows as recovered connects.
-  if (result.outcome !== 'closed') sleep(Math.max(0, Math.min(RETRY_DELAY_MS, deadline - Date.now())) / 1000);
+  if (result.outcome !== 'closed') sleepBeforeRetry(RETRY_DELAY_MS, deadline);
 }
 
 export const handleSummary = createHandleSummary(() => ({

@@ -12,12 +12,13 @@
 import http from 'k6/http';
 import type { Options } from 'k6/options';
 import { statusClass } from '../src/core/reasons.js';
-import { createSequenceTracker, type SequenceTracker } from '../src/core/event-payload.js';
+import type { SequenceTracker } from '../src/core/event-payload.js';
 import { SUMMARY_TREND_STATS, vuToken } from './lib/common.js';
 import { envDurationMs, envInt, envString, k6Duration, targetBaseUrl } from './lib/env.js';
 import { createHandleSummary } from './lib/handle-summary.js';
 import { recordPoll, scenarioMetrics } from './lib/metrics.js';
 import { parsePollBody } from './lib/poll-body.js';
+import { observeSequence } from './lib/sequences.js';
 import { setupClock, type SetupData } from './lib/setup.js';
 import { breakdownThresholds, pollThresholds, withEnvThresholds } from './lib/thresholds.js';
 import { authHeaders } from './lib/token.js';
@@ -80,13 +81,8 @@ export default function (data: SetupData): void {
       metrics.pollEvents.add(1);
       continue;
     }
-    let tracker = trackers.get(payload.stream);
-    if (tracker === undefined) {
-      tracker = createSequenceTracker();
-      trackers.set(payload.stream, tracker);
-    }
     // A replayed event (the cursor lagged) is not delivered twice.
-    if (tracker.observe(payload.seq) === 'duplicate') continue;
+    if (observeSequence(trackers, payload) === 'duplicate') continue;
     metrics.pollEvents.add(1);
     if (measureDelay) metrics.pollDeliveryDelay.add(receivedAt - (payload.sentAt - data.clock.offsetMs));
   }

@@ -16,7 +16,8 @@ import type { Options } from 'k6/options';
 import { SUMMARY_TREND_STATS, scenarioDeadline, vuToken } from './lib/common.js';
 import { envDurationMs, envInt, envString, k6Duration, targetBaseUrl } from './lib/env.js';
 import { createHandleSummary } from './lib/handle-summary.js';
-import { scenarioMetrics } from './lib/metrics.js';
+import { createK6ConnectionSink, scenarioMetrics } from './lib/metrics.js';
+import { sleepBeforeRetry } from './lib/retry.js';
 import { createStreamState } from './lib/sse-connection.js';
 import { readHeldBody, classifyHeldResponse } from './lib/held-stream.js';
 import { breakdownThresholds, withEnvThresholds } from './lib/thresholds.js';
@@ -45,6 +46,7 @@ export const options: Options = {
 };
 
 const metrics = scenarioMetrics();
+const sink = createK6ConnectionSink(metrics);
 const state = createStreamState();
 
 export default function (): void {
@@ -55,7 +57,7 @@ export default function (): void {
     return;
   }
   state.attempts++;
-  if (state.attempts > 1) metrics.reconnects.add(1);
+  sink.attempt(state.attempts > 1);
   const headers: Record<string, string> = { Accept: 'text/event-stream', ...authHeaders(vuToken(DURATION_MS)) };
   if (state.lastEventId !== '') headers['Last-Event-ID'] = state.lastEventId;
 
@@ -67,26 +69,23 @@ export default function (): void {
 
   const verdict = classifyHeldResponse(res);
   if (verdict.kind === 'failed') {
-    metrics.connectFailures.add(1, { reason: verdict.reason });
-    metrics.connectFailureRatio.add(1);
+    sink.connectFailed(verdict.reason);
   } else {
-    metrics.connects.add(1);
-    metrics.connectFailureRatio.add(0);
-    metrics.connectTime.add(verdict.connectTimeMs);
+    sink.connected(verdict.connectTimeMs);
     if (verdict.kind === 'outlived') {
-      metrics.drops.add(1, { reason: 'client_closed' });
+      sink.dropped('client_closed', undefined);
     } else {
+      // The body's counts in one sample each: the sink's per-event calls would add them one by one.
       const body = readHeldBody(typeof res.body === 'string' ? res.body : '', state);
       metrics.events.add(body.events);
       metrics.heartbeats.add(body.heartbeats);
-      if (body.lost > 0) metrics.eventsLost.add(body.lost);
+      sink.lost(body.lost);
       if (body.duplicated > 0) metrics.eventsDuplicated.add(body.duplicated);
-      metrics.drops.add(1, { reason: 'server_closed' });
-      metrics.connectionLifetime.add(endedAt - startedAt - verdict.connectTimeMs);
+      sink.dropped('server_closed', endedAt - startedAt - verdict.connectTimeMs);
     }
   }
   check(verdict, { 'the stream opened': (v) => v.kind !== 'failed' });
-  if (verdict.kind !== 'outlived') sleep(Math.max(0, Math.min(RECONNECT_DELAY_MS, deadline - Date.now())) / 1000);
+  if (verdict.kind !== 'outlived') sleepBeforeRetry(RECONNECT_DELAY_MS, deadline);
 }
 
 export const handleSummary = createHandleSummary(() => ({

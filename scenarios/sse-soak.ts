@@ -13,6 +13,7 @@ import { SUMMARY_TREND_STATS, scenarioDeadline, vuToken } from './lib/common.js'
 import { envDurationMs, envInt, envString, k6Duration, targetBaseUrl } from './lib/env.js';
 import { createHandleSummary } from './lib/handle-summary.js';
 import { createK6ConnectionSink } from './lib/metrics.js';
+import { sleepBeforeRetry } from './lib/retry.js';
 import { setupClock, type SetupData } from './lib/setup.js';
 import { createStreamState, runSseAttempt } from './lib/sse-connection.js';
 import { SSE_THRESHOLDS, breakdownThresholds, withEnvThresholds } from './lib/thresholds.js';
@@ -74,7 +75,7 @@ export default function (data: SetupData): void {
   });
   if (result.outcome !== 'closed') {
     // "wait a delay equal to the reconnection time of the event source" before reconnecting.
-    sleep(Math.max(0, Math.min(RECONNECT_DELAY_MS, deadline - Date.now())) / 1000);
+    sleepBeforeRetry(RECONNECT_DELAY_MS, deadline);
   }
 }
 

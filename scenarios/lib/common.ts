@@ -1,6 +1,6 @@
 /**
  * Settings every scenario shares: the end-of-test statistics (the percentiles the Node engine and
- * the dashboards use), the per-VU user id and its token.
+ * the dashboards use), the per-VU user id and its token, and the run's end.
  */
 import exec from 'k6/execution';
 import { TREND_STATS } from '../../src/core/metric-names.js';

@@ -14,9 +14,10 @@ export function createHandleSummary(info: () => SummaryInfo): (data: K6SummaryDa
     const env = readEnv();
     const dir = (env.STREAMSOAK_RESULTS_DIR ?? '').replace(/\/+$/, '');
     const endedAtMs = Date.now();
-    const runId = env.STREAMSOAK_RUN_ID || (dir === '' ? '' : (dir.split('/').pop() ?? '')) || `k6-${info().scenario}-${endedAtMs}`;
+    const scenario = info();
+    const runId = env.STREAMSOAK_RUN_ID || (dir === '' ? '' : (dir.split('/').pop() ?? '')) || `k6-${scenario.scenario}-${endedAtMs}`;
     const summary = buildSummary(data, {
-      ...info(),
+      ...scenario,
       endedAtMs,
       version: typeof STREAMSOAK_VERSION === 'string' ? STREAMSOAK_VERSION : '0.0.0',
       testid: env.STREAMSOAK_TESTID || runId,

@@ -2,11 +2,12 @@
  * What a stock-k6 `http.get` of an SSE stream tells once it returns: whether the stream opened, how
  * long the headers took, and what the body held. Used by the sse-hold scenario.
  */
-import { createSequenceTracker, parseEventPayload } from '../../src/core/event-payload.js';
-import { reasonForStatus, type ConnectFailureReason } from '../../src/core/reasons.js';
+import { parseEventPayload } from '../../src/core/event-payload.js';
+import type { ConnectFailureReason } from '../../src/core/reasons.js';
 import { createSseParser } from '../../src/core/sse-parser.js';
-import { headerValue, type StreamState } from './sse-connection.js';
-import { K6_REQUEST_TIMEOUT, classifyTransportError } from './transport-errors.js';
+import { observeSequence } from './sequences.js';
+import { connectFailure, type StreamState } from './sse-connection.js';
+import { K6_REQUEST_TIMEOUT } from './transport-errors.js';
 
 /** The fields of a k6 `Response` this reads (so it can be fed without k6). */
 export interface HeldResponse {
@@ -31,10 +32,9 @@ export function classifyHeldResponse(res: HeldResponse): HeldVerdict {
     // headers for the whole run is counted as a held stream here: sse-soak tells the two apart.
     return { kind: 'outlived', connectTimeMs };
   }
-  if (!res.status) return { kind: 'failed', reason: classifyTransportError(res.error) };
-  if (res.status !== 200) return { kind: 'failed', reason: reasonForStatus(res.status) };
-  if (!/^\s*text\/event-stream\b/i.test(headerValue(res.headers, 'content-type') ?? '')) return { kind: 'failed', reason: 'bad_content_type' };
-  return { kind: 'ended', connectTimeMs };
+  // Otherwise judged as an xk6-sse response is: no response, a status other than 200, or not a stream.
+  const reason = connectFailure(res, true);
+  return reason === undefined ? { kind: 'ended', connectTimeMs } : { kind: 'failed', reason };
 }
 
 export interface HeldBody {
@@ -56,14 +56,9 @@ export function readHeldBody(body: string, state: StreamState): HeldBody {
         const payload = parseEventPayload(event.data);
         if (payload === undefined) return;
         result.lastSentAt = Math.max(result.lastSentAt ?? 0, payload.sentAt);
-        let tracker = state.trackers.get(payload.stream);
-        if (tracker === undefined) {
-          tracker = createSequenceTracker();
-          state.trackers.set(payload.stream, tracker);
-        }
-        const lostBefore = tracker.lost;
-        if (tracker.observe(payload.seq) === 'duplicate') result.duplicated++;
-        else result.lost += tracker.lost - lostBefore;
+        const seen = observeSequence(state.trackers, payload);
+        if (seen === 'duplicate') result.duplicated++;
+        else result.lost += seen;
       },
       onComment() {
         result.heartbeats++;

@@ -14,9 +14,10 @@
  * event callback.
  */
 import type { SseClient, SseEvent, SseParams, SseResponse } from 'k6/x/sse';
-import { createSequenceTracker, parseEventPayload, type SequenceTracker } from '../../src/core/event-payload.js';
+import { parseEventPayload, type SequenceTracker } from '../../src/core/event-payload.js';
 import { reasonForStatus, type ConnectFailureReason, type DropReason, type Reason } from '../../src/core/reasons.js';
 import type { ConnectionSink } from './metrics.js';
+import { observeSequence } from './sequences.js';
 import { classifyTransportError } from './transport-errors.js';
 
 /** What one client (one VU) carries from one attempt to the next, as EventSource does. */
@@ -114,20 +115,13 @@ export function runSseAttempt(open: SseOpen, options: AttemptOptions): AttemptRe
       const payload = parseEventPayload(event.data);
       // Not clamped at zero: a negative latency is a clock error, and hiding it would hide that.
       sink.event(payload === undefined ? undefined : receivedAt - (payload.sentAt - (options.clockOffsetMs ?? 0)));
-      if (payload !== undefined) {
-        let tracker = state.trackers.get(payload.stream);
-        if (tracker === undefined) {
-          tracker = createSequenceTracker();
-          state.trackers.set(payload.stream, tracker);
-        }
-        const lostBefore = tracker.lost;
-        if (tracker.observe(payload.seq) === 'duplicate') {
-          result.duplicated++;
-          sink.duplicated();
-        } else if (tracker.lost > lostBefore) {
-          result.lost += tracker.lost - lostBefore;
-          sink.lost(tracker.lost - lostBefore);
-        }
+      const seen = payload === undefined ? 0 : observeSequence(state.trackers, payload);
+      if (seen === 'duplicate') {
+        result.duplicated++;
+        sink.duplicated();
+      } else if (seen > 0) {
+        result.lost += seen;
+        sink.lost(seen);
       }
       options.onEvent?.(event, receivedAt);
     } else if (event.comment !== '') {
@@ -198,7 +192,7 @@ export function connectFailure(response: Pick<SseResponse, 'status' | 'headers' 
 }
 
 /** Go canonicalises header names (`Content-Type`); look them up without caring. */
-export function headerValue(headers: Readonly<Record<string, string>> | undefined, name: string): string | undefined {
+function headerValue(headers: Readonly<Record<string, string>> | undefined, name: string): string | undefined {
   if (headers === undefined) return undefined;
   const wanted = name.toLowerCase();
   for (const key of Object.keys(headers)) if (key.toLowerCase() === wanted) return headers[key];

@@ -8,6 +8,8 @@
  * custom-summary/): `metrics[name] = { type, contains, values, thresholds?: { [expr]: { ok } } }`,
  * submetrics as `name{tag:value}` entries, `state.testRunDurationMs`.
  */
+import { COUNTERS } from '../../src/core/metric-names.js';
+import { isConnectFailureReason, reasonSide } from '../../src/core/reasons.js';
 import { parseThresholdExpression } from '../../src/core/thresholds.js';
 import { CONNECT_FAILURE_RATIO } from './k6-only-metrics.js';
 import { BREAKDOWN_MARKER, type Thresholds } from './thresholds.js';
@@ -110,12 +112,12 @@ export function buildSummary(data: K6SummaryData, context: SummaryContext): Stre
 
   foldConnectFailureRatio(data.metrics[CONNECT_FAILURE_RATIO], metrics, thresholds, context);
 
-  const attempts = ['sse_connects', 'sse_connect_failures', 'poll_requests'].reduce((total, name) => total + (metrics[name]?.values.count ?? 0), 0);
+  const attempts = [COUNTERS.sseConnects, COUNTERS.sseConnectFailures, COUNTERS.pollRequests].reduce((total, name) => total + (metrics[name]?.values.count ?? 0), 0);
   if (attempts === 0) {
     warnings.push('no SSE connection and no poll request was recorded: was the target reachable?');
   }
   for (const reason of Object.keys(breakdown.sse_connect_failures ?? {})) {
-    if (reason === 'client_fd_limit' || reason === 'client_ports_exhausted') {
+    if (isConnectFailureReason(reason) && reasonSide(reason) === 'harness') {
       warnings.push(`the harness ran out of resources (${reason}): raise its limits or spread the load over more machines`);
     }
   }

@@ -13,12 +13,6 @@ export const SERVER_METRICS = {
   slowConsumerDisconnects: 'streamsoak_server_slow_consumer_disconnects_total',
 } as const;
 
-/** k6 built-in metrics the dashboards fall back on for k6 runs. */
-export const K6_BUILTIN_METRICS = {
-  /** k6's `vus` gauge: in the SSE scenarios each VU holds one stream. */
-  vus: 'k6_vus',
-} as const;
-
 const RUN = 'testid=~"$testid"';
 
 /** `sum(` or `sum by (label) (`. */
@@ -58,9 +52,15 @@ export function serverRate(name: string): string {
 
 /**
  * Open SSE connections. The Node engine counts them (`sse_open_connections`); a k6 Gauge cannot be
- * summed across VUs (it keeps the last value written), so for k6 runs the count of VUs stands in.
- * `or` keeps a series of the left side whenever one exists for the same labels.
+ * summed across VUs (it keeps the last value written), so k6 runs send none and the count is
+ * derived as docs/k6.md says: every open stream ends in exactly one `sse_drops` record, so
+ * open = connects − drops (not the VU count: a refused or polling VU holds no stream). Before the
+ * first drop there is no drops series: it counts as zero. `or` keeps a series of the left side
+ * whenever one exists for the same labels.
  */
 export function openConnections(by?: string): string {
-  return `${sumBy(by)}${promSeriesName('sse_open_connections')}{${RUN}}) or ${sumBy(by)}${K6_BUILTIN_METRICS.vus}{${RUN},engine="k6"})`;
+  const k6Run = `${RUN},engine="k6"`;
+  const connects = `${sumBy(by)}${promSeriesName('sse_connects')}{${k6Run}})`;
+  const drops = `${sumBy(by)}${promSeriesName('sse_drops')}{${k6Run}})`;
+  return `${sumBy(by)}${promSeriesName('sse_open_connections')}{${RUN}}) or (${connects} - (${drops} or ${connects} * 0))`;
 }

@@ -97,13 +97,13 @@ export function buildSseSoakDashboard(): Dashboard {
         .allValue('.+'),
     )
     .withRow(new RowBuilder('Now'))
-    .withPanel(stat('Open SSE connections', 'Connections held open by the load generators right now (k6 runs: VUs).', 'short', { expr: openConnections(), legend: 'open' }))
+    .withPanel(stat('Open SSE connections', 'Connections held open by the load generators right now (k6 runs: connects minus drops).', 'short', { expr: openConnections(), legend: 'open' }))
     .withPanel(stat('Drops', 'Streams that ended while the client wanted them open, since the start.', 'short', { expr: counterTotal('sse_drops'), legend: 'drops' }))
     .withPanel(stat('Lost events', 'Sequence gaps seen by the clients (events the server sent that never arrived).', 'short', { expr: counterTotal('sse_events_lost'), legend: 'lost' }))
     .withPanel(stat('Event latency p99', 'Cumulative p99 of sentAt-to-receive latency, worst engine.', 's', { expr: `max(${trendStat('sse_event_latency', 'p(99)')})`, legend: 'p99' }))
     .withRow(new RowBuilder('Connections'))
     .withPanel(
-      timeseries('Open connections', 'SSE connections held open (k6 runs: VUs, one stream each), and polling clients running.', 'short', [
+      timeseries('Open connections', 'SSE connections held open (k6 runs: connects minus drops), and polling clients running.', 'short', [
         { expr: openConnections('engine'), legend: 'SSE open {{engine}}' },
         { expr: gaugeSum('poll_clients', 'engine'), legend: 'polling clients {{engine}}' },
       ]),

@@ -136,7 +136,9 @@ export function spawnK6(options: SpawnK6Options): Promise<number> {
     const onAbort = (): void => {
       child.kill('SIGINT');
     };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Interrupted before k6 started (during the build): k6 must stop too, not run the whole plan.
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     child.once('error', (error) => {
       options.signal?.removeEventListener('abort', onAbort);
       reject(error);

@@ -7,7 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MissingToolError, UsageError } from '../../core/errors.js';
 import { DEFAULT_BUNDLE_DIR, SCENARIO_NAMES, buildScenarios, isScenarioName, type ScenarioName } from '../../k6/build.js';
-import { K6_INSTALL_HELP, buildK6Invocation, findExecutable, spawnK6 } from '../../k6/runner.js';
+import { DEFAULT_REMOTE_WRITE_URL, K6_INSTALL_HELP, buildK6Invocation, findExecutable, spawnK6 } from '../../k6/runner.js';
 import { RESULT_FILES, summarySchema } from '../../metrics/results-schema.js';
 import { VERSION } from '../../version.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
@@ -16,20 +16,21 @@ import { EXIT, println, type CliIo } from '../io.js';
 const USAGE = `usage:
   streamsoak k6 build [--out DIR] [--sourcemap] [NAME...]
   streamsoak k6 run NAME --target URL [--out prometheus-rw[=URL]] [--token T] [--vus N]
-                         [--duration D] [--results DIR] [--testid ID] [--k6 PATH] [-e KEY=VALUE]...
-                         [-- k6 options]
+                         [--duration D] [--results DIR] [--testid ID] [--k6 PATH] [--bundles DIR]
+                         [-e KEY=VALUE]... [-- k6 options]
 
 scenarios: ${SCENARIO_NAMES.join(', ')}
 
 build   bundles scenarios/*.ts into DIR/<name>.js (default dist/k6) for k6 1.x
 run     runs one scenario with k6 (xk6-sse build for sse-soak, connection-limit, diagnostic):
   --target URL        the target's base URL (required)
-  --out prometheus-rw[=URL]  remote write (default ${'http://127.0.0.1:9090/api/v1/write'})
+  --out prometheus-rw[=URL]  remote write (default ${DEFAULT_REMOTE_WRITE_URL})
   --token T           bearer token (else TOKEN, or JWT_ACCESS_SECRET to mint one per VU)
   --vus N, --duration D      sizes (k6 durations: 30s, 5m)
   --results DIR       results folder (default results/<run-id>)
   --testid ID         the testid label (default the run id)
-  --k6 PATH           the k6 binary (default: k6 on PATH)
+  --k6 PATH           the k6 binary (default: $K6_BINARY, else k6 on PATH)
+  --bundles DIR       where the bundles are (default dist/k6; a missing one is built)
   -e KEY=VALUE        more scenario settings (SSE_PATH, POLL_INTERVAL, RECONNECT_DELAY, ...)`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -135,8 +136,9 @@ async function runScenario(args: string[], io: CliIo): Promise<number> {
   const extraEnv = parseEnvPairs(values.env);
 
   // Before any work: without k6 there is nothing to run.
-  const k6Path = findExecutable(values.k6 ?? io.env.K6_BINARY ?? 'k6', io.env.PATH);
-  if (k6Path === undefined) throw new MissingToolError(values.k6 ?? 'k6', K6_INSTALL_HELP);
+  const k6Name = values.k6 ?? io.env.K6_BINARY ?? 'k6';
+  const k6Path = findExecutable(k6Name, io.env.PATH);
+  if (k6Path === undefined) throw new MissingToolError(k6Name, K6_INSTALL_HELP);
 
   const bundleDir = values.bundles === undefined ? DEFAULT_BUNDLE_DIR : path.resolve(io.cwd, values.bundles);
   const bundleFile = path.join(bundleDir, `${scenario}.js`);
@@ -145,16 +147,17 @@ async function runScenario(args: string[], io: CliIo): Promise<number> {
     await buildScenarios({ outDir: bundleDir, names: [scenario], version: VERSION });
   }
 
-  const runId = `k6-${scenario}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
-  const resultsDir = path.resolve(io.cwd, values.results ?? path.join('results', runId));
+  // The run is named after its results folder: `results/k6-<scenario>-<UTC time>` unless --results.
+  const resultsDir = path.resolve(io.cwd, values.results ?? path.join('results', `k6-${scenario}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`));
+  const runId = path.basename(resultsDir);
   await mkdir(resultsDir, { recursive: true });
   const invocation = buildK6Invocation({
     scenario,
     bundleFile,
     target,
     resultsDir,
-    runId: values.results === undefined ? runId : path.basename(resultsDir),
-    testid: values.testid ?? (values.results === undefined ? runId : path.basename(resultsDir)),
+    runId,
+    testid: values.testid ?? runId,
     ...(prometheusRw === undefined ? {} : { prometheusRw }),
     ...(values.token === undefined ? {} : { token: values.token }),
     ...(vus === undefined ? {} : { vus }),

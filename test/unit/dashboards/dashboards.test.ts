@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { METRIC_NAMES, TREND_STATS, promSeriesName } from '../../../src/core/metric-names.js';
 import { generateDashboardFiles } from '../../../src/dashboards/generate.js';
-import { K6_BUILTIN_METRICS, SERVER_METRICS } from '../../../src/dashboards/queries.js';
+import { SERVER_METRICS } from '../../../src/dashboards/queries.js';
 import { SERVER_METRIC_NAMES } from '../../../src/server/prometheus.js';
 
 const REPO_DASHBOARDS = join(import.meta.dirname, '../../../dashboards');
@@ -24,7 +24,7 @@ function sseSoak(): { panels: PanelJson[]; templating: { list: Array<{ name: str
 
 /** Every series name a panel may read: both engines' k6 names and the reference server's. */
 function knownSeriesNames(): Set<string> {
-  const names = new Set<string>([...Object.values(SERVER_METRICS), ...Object.values(K6_BUILTIN_METRICS)]);
+  const names = new Set<string>(Object.values(SERVER_METRICS));
   for (const name of METRIC_NAMES) {
     names.add(promSeriesName(name));
     for (const stat of TREND_STATS) names.add(promSeriesName(name, stat));

@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { buildK6Invocation, findExecutable } from '../../../src/k6/runner.js';
+import { buildK6Invocation, findExecutable, spawnK6 } from '../../../src/k6/runner.js';
 import { runCli, type CliResult } from '../../helpers/cli.js';
 
 /** An empty PATH by default: no k6 is found, whatever this machine has. */
@@ -89,4 +90,33 @@ describe('findExecutable', () => {
     expect(findExecutable('node', '')).toBeUndefined();
     expect(findExecutable(process.execPath, '')).toBe(process.execPath);
   });
+});
+
+describe('spawnK6', () => {
+  // A stand-in for k6 that would run for a minute: only the interrupt can end it early.
+  const run = (signal: AbortSignal): Promise<number> =>
+    spawnK6({
+      k6Path: process.execPath,
+      invocation: { args: ['-e', 'setTimeout(() => {}, 60_000)'], env: {} },
+      baseEnv: {},
+      cwd: os.tmpdir(),
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      signal,
+    });
+
+  it('interrupts k6 when the run is interrupted while k6 runs', async () => {
+    const controller = new AbortController();
+    const exited = run(controller.signal);
+    setTimeout(() => controller.abort(), 200);
+    expect(await exited).toBe(130);
+  }, 20_000);
+
+  it('interrupts k6 at once when the run was interrupted before k6 started', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const started = Date.now();
+    expect(await run(controller.signal)).toBe(130);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 30_000);
 });

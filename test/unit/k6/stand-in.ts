@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { transform } from 'esbuild';
 import { vi } from 'vitest';
 import type { K6SummaryData } from '../../../scenarios/lib/summary.js';
+import { compareThreshold, parseThresholdExpression } from '../../../src/core/thresholds.js';
 
 export interface RecordedChunk {
   /** Epoch ms at which the recorder's socket read returned this text. */
@@ -359,20 +360,7 @@ export function summarizeSamples(standIn: StandIn, options: LoadedScenario['opti
 }
 
 function evaluateThreshold(expression: string, values: Record<string, number>): boolean {
-  const match = /^\s*([a-z]+(?:\([\d.]+\))?)\s*(<=|>=|==|<|>)\s*(-?[\d.]+)\s*$/.exec(expression);
-  if (match === null) throw new Error(`stand-in: threshold ${expression} not understood`);
-  const actual = values[match[1] as string] ?? 0;
-  const limit = Number(match[3]);
-  switch (match[2]) {
-    case '<':
-      return actual < limit;
-    case '<=':
-      return actual <= limit;
-    case '>':
-      return actual > limit;
-    case '>=':
-      return actual >= limit;
-    default:
-      return actual === limit;
-  }
+  const parsed = parseThresholdExpression(expression);
+  if (typeof parsed === 'string') throw new Error(`stand-in: ${parsed}`);
+  return compareThreshold(values[parsed.aggregation] ?? 0, parsed.operator, parsed.value);
 }

@@ -98,6 +98,14 @@ describe('buildSummary (k6 handleSummary data → summary.json)', () => {
     expect(summary.thresholdsPassed).toBe(true);
   });
 
+  it('warns when the harness, not the target, ran out (a harness-side connect failure)', () => {
+    const failure = (reason: string) => ({ [`sse_connect_failures{reason:${reason}}`]: { type: 'counter' as const, contains: 'default' as const, values: { count: 2, rate: 0.2 } } });
+    const summary = buildSummary({ metrics: { ...failure('client_fd_limit'), ...failure('http_5xx') }, state: { testRunDurationMs: 1_000 } }, context);
+    expect(summary.breakdown.sse_connect_failures).toEqual({ client_fd_limit: 2, http_5xx: 2 });
+    const harness = summary.warnings.filter((warning) => warning.startsWith('the harness ran out'));
+    expect(harness).toEqual([expect.stringContaining('(client_fd_limit)')]);
+  });
+
   it.each([
     ['p(95)<500', 7.5],
     ['count==0', 3],
