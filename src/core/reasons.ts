@@ -17,9 +17,16 @@ export const CONNECT_FAILURE_REASONS = [
   'bad_content_type',
   'client_fd_limit',
   'client_ports_exhausted',
+  'client_worker_lost',
 ] as const;
 
-export const DROP_REASONS = ['server_closed', 'reset', 'idle_timeout', 'client_closed'] as const;
+/**
+ * `protocol_error`: the target sent what no event stream may (a line or an event past the harness's
+ * caps), so the harness ended it rather than buffer without bound. `client_worker_lost`: the harness
+ * process holding the attempt died, so how it ended is unknown (also a connect failure when it had
+ * not opened yet).
+ */
+export const DROP_REASONS = ['server_closed', 'reset', 'idle_timeout', 'protocol_error', 'client_closed', 'client_worker_lost'] as const;
 
 export type ConnectFailureReason = (typeof CONNECT_FAILURE_REASONS)[number];
 export type DropReason = (typeof DROP_REASONS)[number];
@@ -28,7 +35,7 @@ export type Reason = ConnectFailureReason | DropReason;
 /** Who caused it: the target (server, proxy, platform), the harness itself, or the plan's own end. */
 export type ReasonSide = 'target' | 'harness' | 'plan';
 
-const HARNESS_REASONS: ReadonlySet<Reason> = new Set<Reason>(['client_fd_limit', 'client_ports_exhausted']);
+const HARNESS_REASONS: ReadonlySet<Reason> = new Set<Reason>(['client_fd_limit', 'client_ports_exhausted', 'client_worker_lost']);
 
 export function reasonSide(reason: Reason): ReasonSide {
   if (reason === 'client_closed') return 'plan';
