@@ -81,7 +81,8 @@ export default function (): void {
       metrics.heartbeats.add(body.heartbeats);
       sink.lost(body.lost);
       if (body.duplicated > 0) metrics.eventsDuplicated.add(body.duplicated);
-      sink.dropped('server_closed', endedAt - startedAt - verdict.connectTimeMs);
+      // A body past the parser's caps was not an event stream the harness could keep reading.
+      sink.dropped(body.protocolError !== undefined ? 'protocol_error' : 'server_closed', endedAt - startedAt - verdict.connectTimeMs);
     }
   }
   check(verdict, { 'the stream opened': (v) => v.kind !== 'failed' });

@@ -44,6 +44,11 @@ export interface HeldBody {
   duplicated: number;
   /** The highest `sentAt` seen, epoch ms: how far into the run the stream delivered. */
   lastSentAt?: number;
+  /**
+   * Set when the body went past the parser's caps (a line or an event that never ends): parsing
+   * stopped there, so the stream ended as a `protocol_error` rather than a clean `server_closed`.
+   */
+  protocolError?: string;
 }
 
 /** Parses a whole body with the shared parser, carrying `Last-Event-ID` and sequences in `state`. */
@@ -69,5 +74,6 @@ export function readHeldBody(body: string, state: StreamState): HeldBody {
   parser.push(body);
   parser.end();
   state.lastEventId = parser.lastEventId;
+  if (parser.protocolError !== undefined) result.protocolError = parser.protocolError;
   return result;
 }

@@ -14,6 +14,8 @@ export const EXIT = {
   ok: 0,
   error: 1,
   usage: 2,
+  /** The run completed but the harness failed during it (a worker process was lost): do not trust its figures. */
+  untrustworthy: 3,
   thresholdsFailed: 99,
   interrupted: 130,
 } as const;

@@ -5,6 +5,10 @@
  * It uses no Node API: k6 bundles import it. Bytes are decoded once per chunk with a streaming
  * `TextDecoder` (a multi-byte character split across chunks is held back by the decoder), and lines
  * are cut from the decoded text with `indexOf`, so no work is done per byte in JavaScript.
+ *
+ * It is bounded: a target that sends a line that never ends, or one event that never ends, would
+ * otherwise grow the harness's memory until the process dies. Past a cap the parser reports a
+ * protocol error once and ignores the rest of the stream, keeping nothing.
  */
 
 /** A dispatched event, as `MessageEvent` would carry it. */
@@ -22,12 +26,43 @@ export interface SseParserHandlers {
   onComment?(text: string): void;
   /** A `retry` field made only of ASCII digits: the new reconnection time in milliseconds. */
   onRetry?(reconnectionTimeMs: number): void;
+  /**
+   * The stream went past a cap (`maxLineLength`, `maxEventLength`): called once, after which the
+   * parser has dropped what it held and ignores further input. The connection should be ended.
+   */
+  onProtocolError?(message: string): void;
 }
 
 export interface SseParserOptions {
   /** The last event ID carried over from an earlier connection (EventSource keeps it across reconnects). */
   lastEventId?: string;
+  /**
+   * The longest line accepted, in characters (UTF-16 code units of the decoded text, without the
+   * line end; for ASCII one per byte, never more than the UTF-8 bytes). Default 1 MiB.
+   */
+  maxLineLength?: number;
+  /**
+   * The most characters one event may hold: every line from the end of the previous event (a blank
+   * line) to the blank line that dispatches it, comments and ignored fields included, line ends not
+   * counted. Default 4 MiB. Comments count because a field value sliced from a socket read keeps
+   * the whole read alive in V8: counting only `data` let 34 K characters of data hold 124 MB of
+   * reads padded with comments (measured), while counting every line bounds what one event holds
+   * to the cap plus one read.
+   */
+  maxEventLength?: number;
 }
+
+/**
+ * The default caps. A real app's line is a JSON payload of a few KiB at most (an LLM token stream,
+ * a patch, a notification), and its event a few such lines, so 1 MiB and 4 MiB pass anything it
+ * sends with a margin of a thousand. They are caps, not expected sizes: they bound what one hostile
+ * connection costs (≤ 5 Mi characters, 10 MB as two-byte strings) and end a runaway stream within
+ * seconds, where an unbounded buffer grows until V8's string limit (2^29 characters) throws or the
+ * process runs out of memory. They do not make 10,000 hostile connections at their caps at once fit
+ * in memory (that would be 50 GiB); a smaller cap for huge fleets is a parser option.
+ */
+export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
+export const DEFAULT_MAX_EVENT_LENGTH = 4 * 1024 * 1024;
 
 export interface SseParser {
   /** Feeds the next chunk of the stream: bytes (decoded as UTF-8) or text already decoded. */
@@ -36,6 +71,14 @@ export interface SseParser {
   end(): void;
   /** The last event ID string, updated at every dispatch, even of a block without data. */
   readonly lastEventId: string;
+  /**
+   * The characters the parser holds for the stream: the unfinished line and the lines of the
+   * unfinished event (an upper bound of its buffers). Never above `maxLineLength + maxEventLength`;
+   * 0 after a protocol error or the end.
+   */
+  readonly bufferedLength: number;
+  /** The protocol error that stopped the parser, if one did. */
+  readonly protocolError: string | undefined;
 }
 
 /** The part of `TextDecoder` we use: declared here so core/ needs no DOM or Node typings. */
@@ -65,6 +108,26 @@ export function createSseParser(handlers: SseParserHandlers, options: SseParserO
   let eventTypeBuffer = '';
   let lastEventIdBuffer = options.lastEventId ?? '';
   let lastEventId = lastEventIdBuffer;
+
+  const maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  const maxEventLength = options.maxEventLength ?? DEFAULT_MAX_EVENT_LENGTH;
+  // Characters of the current event's lines so far (see `maxEventLength`).
+  let eventLength = 0;
+  let protocolError: string | undefined;
+
+  /** Past a cap: drop everything held, report once, and ignore the rest of the stream. */
+  function fail(message: string): void {
+    protocolError = message;
+    pending = '';
+    dataBuffer = '';
+    hasData = false;
+    eventTypeBuffer = '';
+    eventLength = 0;
+    // An id seen in the unfinished event was never dispatched: the stream's last event ID stays.
+    lastEventIdBuffer = lastEventId;
+    decoder = undefined;
+    handlers.onProtocolError?.(message);
+  }
 
   function dispatch(): void {
     // "1. Set the last event ID string of the event source to the value of the last event ID buffer."
@@ -173,6 +236,9 @@ export function createSseParser(handlers: SseParserHandlers, options: SseParserO
     let cr = text.includes(CR) ? text.indexOf(CR, start) : -1;
     // -2: not searched yet (a chunk that only continues a pending line never needs it).
     let colon = -2;
+    // The event's count in a local while the chunk is cut (a closure variable costs more per line),
+    // written back before every return.
+    let eventChars = eventLength;
     while (start < length) {
       if (lf !== -1 && lf < start) lf = text.indexOf(LF, start);
       if (cr !== -1 && cr < start) cr = text.indexOf(CR, start);
@@ -192,10 +258,29 @@ export function createSseParser(handlers: SseParserHandlers, options: SseParserO
       } else {
         // No line end in the rest of the chunk. Concatenation here is once per chunk, not per byte,
         // and V8 keeps repeated `+` as a rope, flattened once when the line completes.
+        if (pending.length + length - start > maxLineLength) {
+          fail(`a line longer than ${maxLineLength} characters`);
+          return;
+        }
         pending = pending.length > 0 ? pending + text.slice(start) : text.slice(start);
+        eventLength = eventChars;
         return;
       }
-      if (pending.length > 0) {
+      // The caps are checked before the line is interpreted, so no field of an oversized line or
+      // event takes effect. A blank line dispatches and starts the next event's count.
+      const pendingLength = pending.length;
+      const lineLength = pendingLength + end - start;
+      if (lineLength > maxLineLength) {
+        fail(`a line longer than ${maxLineLength} characters`);
+        return;
+      }
+      if (lineLength === 0) {
+        eventChars = 0;
+      } else if ((eventChars += lineLength) > maxEventLength) {
+        fail(`an event longer than ${maxEventLength} characters`);
+        return;
+      }
+      if (pendingLength > 0) {
         const line = pending + text.slice(start, end);
         pending = '';
         processLine(line, 0, line.length, line.indexOf(':'));
@@ -205,11 +290,13 @@ export function createSseParser(handlers: SseParserHandlers, options: SseParserO
       }
       start = next;
     }
+    eventLength = eventChars;
   }
 
   return {
     push(chunk) {
       if (ended) throw new Error('SSE parser: push() after end()');
+      if (protocolError !== undefined) return;
       if (typeof chunk === 'string') {
         if (atStreamStart && chunk.length > 0) {
           atStreamStart = false;
@@ -230,7 +317,7 @@ export function createSseParser(handlers: SseParserHandlers, options: SseParserO
     end() {
       if (ended) return;
       ended = true;
-      if (decoder) {
+      if (decoder && protocolError === undefined) {
         pushText(decoder.decode());
       }
       // "Once the end of the file is reached, any pending data must be discarded. (If the file ends
@@ -240,9 +327,16 @@ export function createSseParser(handlers: SseParserHandlers, options: SseParserO
       dataBuffer = '';
       hasData = false;
       eventTypeBuffer = '';
+      eventLength = 0;
     },
     get lastEventId() {
       return lastEventId;
+    },
+    get bufferedLength() {
+      return pending.length + eventLength;
+    },
+    get protocolError() {
+      return protocolError;
     },
   };
 }

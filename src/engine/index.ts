@@ -5,13 +5,16 @@
  * applies the bail-out, and writes `summary.json` at the end. Before the start it settles the clock
  * (clock-reference.ts): one offset to the target's clock, measured here and handed to every worker,
  * so every latency is read on one corrected clock. Failures of the target are data:
- * this function throws only for failures of the harness itself (a results folder it cannot write).
+ * this function throws only for failures of the harness itself (a results folder it cannot write,
+ * checked before anything reaches the target). A forked worker that dies mid-run is not restarted
+ * (that would change the load mid-run): its attempts in flight get `client_worker_lost` records
+ * (worker-loss.ts), the others go on to the end, and the summary says the run is not trustworthy.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { resolve } from 'node:path';
-import { createRunAggregate, type RunAggregate } from '../metrics/run-aggregate.js';
-import { createResultsWriter } from '../metrics/results-writer.js';
+import { counterKey, createRunAggregate, SSE_ATTEMPTS, type RunAggregate } from '../metrics/run-aggregate.js';
+import { checkResultsFolder, createResultsWriter } from '../metrics/results-writer.js';
 import { RESULTS_SCHEMA_VERSION, summarySchema, type Summary, type SummaryInput } from '../metrics/results-schema.js';
 import type { MetricsSink } from '../metrics/snapshot.js';
 import { attachThresholds, buildSummaryMetrics, evaluateThresholds } from '../metrics/summary-metrics.js';
@@ -23,6 +26,7 @@ import { maxSseClients, type Plan } from './plan.js';
 import type { ProgressUpdate } from './progress-update.js';
 import type { WorkerReport } from './recorder.js';
 import { sseStages, targetAt } from './stages.js';
+import { createInFlightTracker, describeLoss } from './worker-loss.js';
 import { createInProcessWorker, spawnWorker, type WorkerHandle } from './worker-pool.js';
 
 export { planSchema, parsePlan, loadPlanFile, readPlanFile, maxSseClients, MAX_RUN_DURATION_MS } from './plan.js';
@@ -79,6 +83,8 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
   const { signal, sinks = [], onProgress } = options;
   const runId = options.runId ?? createRunId();
   const outDir = resolve(options.resultsDir ?? 'results', runId);
+  // Before the clock exchange and the workers: a run whose records cannot be kept sends nothing.
+  await checkResultsFolder(outDir);
   const totalConnections = maxSseClients(plan) + plan.poll.clients;
   const workerCount = resolveWorkerCount(plan.workers, totalConnections);
   const localAddresses = resolveLocalAddresses(plan.localAddresses, plan.target.baseUrl, totalConnections);
@@ -99,16 +105,49 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
   const clockOffsetMs = clockReference.offsetMs;
   // The clock starts once every worker has loaded: process start-up is not run time.
   const startedAt = Date.now();
-  const writer = await createResultsWriter(outDir, { startedAt, intervalMs: INTERVAL_MS });
+  const writer = await createResultsWriter(outDir, { startedAt, intervalMs: INTERVAL_MS }).catch(async (error: unknown) => {
+    // The folder was writable a moment ago (checkResultsFolder): whatever changed, no worker may outlive this.
+    await Promise.all(handles.map((handle) => handle.stop()));
+    throw error;
+  });
   const aggregate: RunAggregate = createRunAggregate();
   const outcomes: Record<string, number> = { failed: 0, dropped: 0, closed: 0 };
   const stages = sseStages(plan.sse);
+  const inFlight = createInFlightTracker();
+  const lostWorkers = new Set<number>();
 
   const absorb = (reports: readonly WorkerReport[]): void => {
     for (const report of reports) {
+      inFlight.absorb(report);
       aggregate.add(report);
       writer.writeRecords(report.records);
       for (const record of report.records) outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1;
+    }
+  };
+  // A worker gone before its last report: what it still held is recorded as lost on the harness side.
+  const accountForLostWorkers = async (): Promise<void> => {
+    for (const handle of handles) {
+      const loss = handle.loss;
+      if (loss === undefined || lostWorkers.has(handle.index)) continue;
+      lostWorkers.add(handle.index);
+      // Reports it got out before it died come first, or their attempts would be recorded twice.
+      absorb(await handle.collect());
+      const records = inFlight.lose(handle.index, loss);
+      writer.writeRecords(records);
+      const dropped = records.filter((record) => record.outcome === 'dropped').length;
+      const failed = records.length - dropped;
+      outcomes.dropped = (outcomes.dropped ?? 0) + dropped;
+      outcomes.failed = (outcomes.failed ?? 0) + failed;
+      const counters: Record<string, number> = {};
+      if (dropped > 0) counters[counterKey('sse_drops', 'client_worker_lost')] = dropped;
+      if (failed > 0) counters[counterKey('sse_connect_failures', 'client_worker_lost')] = failed;
+      aggregate.loseWorker(handle.index, counters);
+      const atSeconds = Math.max(0, (loss.at - startedAt) / 1000).toFixed(1);
+      warnings.push(
+        `worker ${handle.index} ${describeLoss(loss)} at ${atSeconds} s: ${records.length} attempts in flight recorded as client_worker_lost ` +
+          `(${dropped} open streams, ${failed} connecting); up to one second of attempts it started after its last report may be missing; ` +
+          `its clients did not run to the end (a lost worker is not restarted: that would change the load mid-run), so this run is not trustworthy`,
+      );
     }
   };
   const pushToSinks = (at: number): void => {
@@ -177,6 +216,7 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
     }
     if (Date.now() >= endAt) break;
     absorb((await Promise.all(handles.map((handle) => handle.collect()))).flat());
+    await accountForLostWorkers();
     const point = aggregate.closeWindow(tick);
     writer.writePoint(point);
     pushToSinks(Date.now());
@@ -203,10 +243,14 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
       }
     }
     if (bailedOut !== undefined) break;
+    // With every worker gone there is no load left to measure.
+    if (lostWorkers.size === handles.length) break;
   }
 
   // The end: every user closes (open streams are `client_closed`), the last reports come in.
   absorb((await Promise.all(handles.map((handle) => handle.stop()))).flat());
+  // A worker that died in the last second, or while stopping.
+  await accountForLostWorkers();
   const endedAt = Date.now();
   const durationMs = endedAt - startedAt;
   // A second estimate at the end shows whether the two clocks drifted apart during the run.
@@ -254,6 +298,12 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
   if (harnessFailures > 0) {
     warnings.push(`${harnessFailures} attempts failed on the harness's side (file descriptors or source ports), not the target's`);
   }
+  // Conservation, checked rather than assumed: every attempt counted has exactly one record.
+  const sseAttempts = aggregate.counter(SSE_ATTEMPTS);
+  const recordsWritten = Object.values(outcomes).reduce((sum, n) => sum + n, 0);
+  if (recordsWritten !== sseAttempts) {
+    warnings.push(`conservation broken: ${sseAttempts} SSE attempts counted but ${recordsWritten} connection records written`);
+  }
   if (latencyUnknown) {
     warnings.push(`latency unknown (${clock.detail ?? 'no clock reference'}): event latency and polling delivery delay were not recorded; drops, buffering and limits were measured`);
   }
@@ -294,6 +344,9 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
       cpuPercent: harness.cpuPercent,
       peakRssBytes: harness.peakRssBytes,
       bottleneck,
+      sseAttempts,
+      workersLost: lostWorkers.size,
+      trustworthy: lostWorkers.size === 0,
     },
     clock,
     findings: [],

@@ -25,6 +25,8 @@ export interface LoadWorkerOptions {
    * same offset; null: no clock reference (latency is not recorded). 0 on the same host.
    */
   clockOffsetMs: number | null;
+  /** Report attempts started and opened, so the coordinator can record them if this process dies (forked workers). */
+  trackInFlight?: boolean;
 }
 
 export interface LoadWorker {
@@ -41,7 +43,7 @@ const CONTROL_INTERVAL_MS = 100;
 
 export function startLoadWorker(options: LoadWorkerOptions): LoadWorker {
   const { plan, worker, workers, startedAt } = options;
-  const recorder: Recorder = createRecorder(worker);
+  const recorder: Recorder = createRecorder(worker, { trackInFlight: options.trackInFlight ?? false });
   const credentials = createCredentialSource(plan);
   const connections = createConnectionFactory({
     origin: plan.target.baseUrl,

@@ -3,25 +3,54 @@
  * encoded HDR histograms of the second, gauges, the connection records that ended, and the
  * harness's own health. Engines emit, adapters export (STYLE.md): nothing here knows where the
  * numbers go.
+ *
+ * A forked worker also reports the attempts it STARTED in the second and those that OPENED since
+ * (a few numbers each, never per-event data), so the coordinator knows every attempt in flight
+ * (started − ended) and can still write one record for each if the worker process dies.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { CounterName, TrendName } from '../core/metric-names.js';
 import { TRENDS } from '../core/metric-names.js';
 import { createHistogram, encodeHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
 import type { ConnectionRecord } from '../metrics/results-schema.js';
+import { round3 } from '../metrics/round.js';
 import { counterKey, type AggregateInput, type DelayStats, type SSE_ATTEMPTS } from '../metrics/run-aggregate.js';
 
 export type CounterKey = CounterName | typeof SSE_ATTEMPTS;
 
-/** What the coordinator's aggregate reads, and the connection records that ended. */
+/** An attempt as the coordinator tracks it while in flight: enough to write its record if the worker dies. */
+export interface StartedAttempt {
+  id: string;
+  client: number;
+  attempt: number;
+  startedAt: number;
+  /** When it opened, once a report has said so (an attempt that opened in the worker's last second is not known to have). */
+  openedAt?: number;
+}
+
+/** What the coordinator's aggregate reads, the connection records that ended, and (forked workers) the attempts in flight. */
 export interface WorkerReport extends AggregateInput {
   records: ConnectionRecord[];
+  /** Attempts started since the previous report (only when the recorder tracks attempts in flight). */
+  started?: StartedAttempt[];
+  /** Attempts started earlier that opened since the previous report. */
+  opened?: Array<{ id: string; openedAt: number }>;
+}
+
+/** What the recorder reads of a live attempt (src/engine/sse-attempt.ts's SseAttempt has these). */
+export interface TrackableAttempt {
+  readonly init: { readonly id: string; readonly client: number; readonly attempt: number };
+  readonly startedAt: number;
+  /** When it opened (epoch ms); undefined while it connects. */
+  readonly openedAtMs: number | undefined;
 }
 
 export interface Recorder {
   count(name: CounterKey, by?: number, label?: string): void;
   trend(name: TrendName, ms: number): void;
   record(record: ConnectionRecord): void;
+  /** An SSE attempt was created (before it is dispatched); a no-op unless attempts in flight are tracked. */
+  attemptStarted(attempt: TrackableAttempt): void;
   sseOpen: number;
   pollClients: number;
   /**
@@ -32,11 +61,24 @@ export interface Recorder {
   close(): void;
 }
 
-export function createRecorder(worker: number): Recorder {
+export interface RecorderOptions {
+  /**
+   * Report attempts started and opened (a forked worker: the coordinator must be able to account
+   * for them if this process dies). An in-process worker dies with its coordinator, so it skips it.
+   */
+  trackInFlight?: boolean;
+}
+
+export function createRecorder(worker: number, options: RecorderOptions = {}): Recorder {
   const counters = new Map<string, number>();
   const histograms = new Map<TrendName, Histogram>();
   for (const name of Object.values(TRENDS)) histograms.set(name, createHistogram());
   let records: ConnectionRecord[] = [];
+  const trackInFlight = options.trackInFlight ?? false;
+  let started: StartedAttempt[] = [];
+  // Attempts that have neither opened nor ended: the only live attempts the recorder holds, and only
+  // while they connect (a held stream is dropped from here once it is seen open).
+  const connecting = new Map<string, TrackableAttempt>();
 
   // Event-loop delay: a late timer here means late receive times, so latency figures are only as
   // good as this number (DESIGN.md: every latency figure is reported beside it).
@@ -64,6 +106,13 @@ export function createRecorder(worker: number): Recorder {
     },
     record(record) {
       records.push(record);
+      if (trackInFlight) connecting.delete(record.id);
+    },
+    attemptStarted(attempt) {
+      if (!trackInFlight) return;
+      const { id, client, attempt: n } = attempt.init;
+      started.push({ id, client, attempt: n, startedAt: round3(attempt.startedAt) });
+      connecting.set(id, attempt);
     },
     collect(options) {
       const encode = options?.encode ?? true;
@@ -84,6 +133,16 @@ export function createRecorder(worker: number): Recorder {
       const cpuPercent = now > wallAt ? ((cpu.user + cpu.system) / 1000 / (now - wallAt)) * 100 : 0;
       cpuAt = process.cpuUsage();
       wallAt = now;
+      // Attempts that opened since the last report, with their exact open time.
+      let opened: Array<{ id: string; openedAt: number }> | undefined;
+      if (trackInFlight) {
+        opened = [];
+        for (const [id, attempt] of connecting) {
+          if (attempt.openedAtMs === undefined) continue;
+          opened.push({ id, openedAt: round3(attempt.openedAtMs) });
+          connecting.delete(id);
+        }
+      }
       const report: WorkerReport = {
         worker,
         counters: Object.fromEntries(counters),
@@ -92,6 +151,7 @@ export function createRecorder(worker: number): Recorder {
         histograms: encoded,
         ...(encode ? {} : { rawHistograms: raw }),
         records,
+        ...(trackInFlight ? { started, opened } : {}),
         harness: {
           eventLoopDelayMs: delayMs(windowDelay),
           eventLoopDelayTotalMs: delayMs(totalDelay),
@@ -101,10 +161,12 @@ export function createRecorder(worker: number): Recorder {
       };
       counters.clear();
       records = [];
+      if (trackInFlight) started = [];
       windowDelay.reset();
       return report;
     },
     close() {
+      connecting.clear();
       windowDelay.disable();
       totalDelay.disable();
       for (const histogram of histograms.values()) histogram.destroy();

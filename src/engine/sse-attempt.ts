@@ -11,6 +11,11 @@
  *
  * Receive time is taken once per socket read (per `onResponseData` chunk), before parsing: every
  * event of one read shares it, and parsing cost never counts as latency.
+ *
+ * A target that sends what no event stream may (a line or an event past the parser's caps) ends the
+ * attempt as `dropped`/`protocol_error` and its socket is aborted; the user reconnects by the plan's
+ * policy. Nothing thrown while a read is handled reaches undici (which would report it as a `reset`
+ * of the target) or the engine: it ends the attempt the same way, with what was thrown in `error`.
  */
 import type { Dispatcher } from 'undici';
 import { parseEventPayload, type SequenceTracker } from '../core/event-payload.js';
@@ -52,6 +57,8 @@ export interface SseAttemptInit {
 }
 
 const RESERVOIR_SIZE = 16;
+/** The longest delay a Node timer takes as given. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** `text/event-stream`, with or without parameters (`; charset=utf-8`). */
 export function isEventStreamType(contentType: string | undefined): boolean {
@@ -59,6 +66,25 @@ export function isEventStreamType(contentType: string | undefined): boolean {
   const semicolon = contentType.indexOf(';');
   const essence = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
   return essence === 'text/event-stream';
+}
+
+// What undici accepts in a header value: tab, visible ASCII and bytes 0x80-0xFF (latin1 strings).
+const SENDABLE_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const VISIBLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The `Last-Event-ID` header for a last event ID string, or undefined when none can be sent.
+ * EventSource sends the ID "encoded as UTF-8"; undici writes a header string as latin1, so the UTF-8
+ * bytes go in one character each. Without this an ID with a character past U+00FF (a U+FFFD from
+ * invalid UTF-8 in the stream, or just `€`) made undici refuse every reconnect as an invalid header.
+ * Control characters, which the spec allows in an ID but undici refuses, leave the header out: the
+ * server then resumes as for a first connection, rather than from an ID we altered.
+ */
+export function lastEventIdHeaderValue(lastEventId: string): string | undefined {
+  if (lastEventId === '') return undefined;
+  if (VISIBLE_ASCII.test(lastEventId)) return lastEventId;
+  const value = Buffer.from(lastEventId, 'utf8').toString('latin1');
+  return SENDABLE_HEADER_VALUE.test(value) ? value : undefined;
 }
 
 type Abort = (reason?: Error) => void;
@@ -104,6 +130,11 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
 
   get opened(): boolean {
     return this.openedAt !== undefined;
+  }
+
+  /** When the stream opened (epoch ms), for a record written by someone else (a lost worker's). */
+  get openedAtMs(): number | undefined {
+    return this.openedAt;
   }
 
   get lastEventId(): string {
@@ -165,7 +196,15 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
     if (this.finished) return false;
     this.lastByteAt = nowMs();
     this.eventsThisRead = 0;
-    this.parser.push(chunk);
+    // A try/catch costs nothing on V8 until something throws: onData over 16 KiB reads of 73-byte
+    // events ran at the same rate with and without it (ratio 1.005-1.012, in-process A/B).
+    try {
+      this.parser.push(chunk);
+    } catch (error) {
+      this.onProtocolError(`reading the stream threw: ${describeError(error)}`);
+    }
+    // A protocol error inside push ended the attempt: tell undici to stop reading.
+    if (this.finished) return false;
     if (this.eventsThisRead > 0) {
       this.eventReads++;
       if (this.eventsThisRead > this.maxEventsPerRead) this.maxEventsPerRead = this.eventsThisRead;
@@ -175,8 +214,13 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
 
   onComplete(): void {
     if (this.finished) return;
-    this.parser.end();
-    this.finish('dropped', 'server_closed');
+    try {
+      // The end flushes the decoder, whose last characters may still take a line past its cap.
+      this.parser.end();
+    } catch (error) {
+      this.onProtocolError(`ending the stream threw: ${describeError(error)}`);
+    }
+    if (!this.finished) this.finish('dropped', 'server_closed');
   }
 
   onError(error: Error): void {
@@ -225,7 +269,17 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
   }
 
   onRetry(reconnectionTimeMs: number): void {
-    this.owner.onRetry(reconnectionTimeMs);
+    // Any run of digits is a valid `retry`, and Node turns a timer past 2^31 - 1 ms into 1 ms (with a
+    // TimeoutOverflowWarning): a hostile `retry: 99999999999` would make a reconnect storm of what
+    // means "wait longer than the run".
+    this.owner.onRetry(Math.min(reconnectionTimeMs, MAX_TIMER_MS));
+  }
+
+  /** The target went past the parser's caps (or reading it threw): end the attempt and its socket. */
+  onProtocolError(message: string): void {
+    if (this.finished) return;
+    this.finish('dropped', 'protocol_error', message);
+    this.abort?.(new Error(`protocol error: ${message}`));
   }
 
   // --- internals ---

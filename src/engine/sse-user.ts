@@ -11,7 +11,7 @@ import type { Plan } from './plan.js';
 import { SSE_ATTEMPTS } from '../metrics/run-aggregate.js';
 import type { Recorder } from './recorder.js';
 import { nextReconnectDelayMs, type ReconnectState } from './reconnect.js';
-import { SseAttempt, type AttemptOutcome, type SseAttemptOwner } from './sse-attempt.js';
+import { SseAttempt, lastEventIdHeaderValue, type AttemptOutcome, type SseAttemptOwner } from './sse-attempt.js';
 
 export interface SseUserContext {
   plan: Plan;
@@ -126,6 +126,8 @@ export class SseUser implements SseAttemptOwner {
       clockOffsetMs: this.context.clockOffsetMs,
     });
     this.current = attempt;
+    // Before dispatch: a dispatch that throws ends the attempt at once, and its record must follow its start.
+    recorder.attemptStarted(attempt);
     const headers: Record<string, string> = {
       accept: 'text/event-stream',
       'cache-control': 'no-cache',
@@ -135,7 +137,8 @@ export class SseUser implements SseAttemptOwner {
     if (plan.target.origin !== undefined) headers.origin = plan.target.origin;
     // EventSource: "If the event source's last event ID string is not the empty string, set
     // `Last-Event-ID`" on the reconnection request.
-    if (this.lastEventId !== '') headers['last-event-id'] = this.lastEventId;
+    const lastEventIdHeader = lastEventIdHeaderValue(this.lastEventId);
+    if (lastEventIdHeader !== undefined) headers['last-event-id'] = lastEventIdHeader;
     try {
       client.dispatch({ path: buildPath(plan.target.ssePath, plan.target.query, this.credentials.query), method: 'GET', headers }, attempt);
     } catch (error) {

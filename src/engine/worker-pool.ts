@@ -1,7 +1,9 @@
 /**
  * The coordinator's handles on its workers: the run's share in this process (one worker), or forked
  * processes (several), behind one interface. Source files (.ts, in tests) are forked through tsx;
- * compiled files (.js, in dist/) with plain node.
+ * compiled files (.js, in dist/) with plain node. A forked worker that ends before it has handed over
+ * its last report (killed, crashed, IPC gone) is *lost*: its handle says when and how, and the
+ * coordinator accounts for its attempts in flight (src/engine/index.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +11,21 @@ import { startLoadWorker, type LoadWorker, type LoadWorkerOptions } from './load
 import type { WorkerReport } from './recorder.js';
 import type { FromWorker, ToWorker } from './worker-process.js';
 
+/** How a forked worker ended before the coordinator stopped it. */
+export interface WorkerLoss {
+  /** Epoch ms when the coordinator saw the process gone (its IPC channel closed too: no report is still in transit). */
+  at: number;
+  pid: number | undefined;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface WorkerHandle {
   readonly index: number;
+  /** The worker's process id (forked workers). */
+  readonly pid?: number | undefined;
+  /** Set once a forked worker has ended without handing over its last report. */
+  readonly loss?: WorkerLoss | undefined;
   /** Starts the worker's share of the run (the clock is shared: `options.startedAt`). */
   start(options: LoadWorkerOptions): Promise<void>;
   /** The reports that arrived since the last call (normally one; none when the worker is late). */
@@ -24,7 +39,8 @@ export function createInProcessWorker(index: number): WorkerHandle {
   return {
     index,
     async start(options) {
-      worker = startLoadWorker(options);
+      // Same process: if it dies, the coordinator dies with it, so there is nothing to track.
+      worker = startLoadWorker({ ...options, trackInFlight: false });
     },
     // Same process: histograms are handed over, not encoded and decoded again.
     collect: async () => (worker ? [worker.collect({ encode: false })] : []),
@@ -47,6 +63,10 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
   });
   const waiting = new Map<FromWorker['type'], Array<(message: FromWorker | undefined) => void>>();
   let exited = false;
+  let handedOver = false;
+  let loss: WorkerLoss | undefined;
+  let closed = false;
+  const gone = new Promise<void>((resolveGone) => child.once('close', () => resolveGone()));
   const settleAll = (): void => {
     for (const queue of waiting.values()) for (const resolve of queue.splice(0)) resolve(undefined);
   };
@@ -58,13 +78,21 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
       return;
     }
     if (message.type === 'report' || message.type === 'stopped') reports.push(message.report);
+    if (message.type === 'stopped') handedOver = true;
     waiting.get(message.type)?.shift()?.(message);
   });
-  child.on('exit', (code, signal) => {
+  child.on('exit', (code) => {
     exited = true;
-    if (code !== 0 && code !== null) onProblem(`worker ${index} exited with ${code}`);
-    if (signal !== null && signal !== 'SIGINT') onProblem(`worker ${index} was killed by ${signal}`);
+    // After its last report an odd exit costs nothing but is still worth a line; before it, the
+    // coordinator writes the loss (with the count of attempts it took with it).
+    if (handedOver && code !== 0 && code !== null) onProblem(`worker ${index} exited with ${code} after its last report`);
     settleAll();
+  });
+  // 'close' comes after both the exit and the end of the IPC channel: every report the worker got
+  // out has been read by then, so what is still in flight is known.
+  child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+    closed = true;
+    if (!handedOver) loss = { at: Date.now(), pid: child.pid, code, signal };
   });
 
   function request(message: ToWorker, reply: FromWorker['type'], timeoutMs: number): Promise<FromWorker | undefined> {
@@ -104,8 +132,12 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
   }
   return {
     index,
+    pid: child.pid,
+    get loss() {
+      return loss;
+    },
     async start(options) {
-      const started = await request({ type: 'start', options }, 'started', 30_000);
+      const started = await request({ type: 'start', options: { ...options, trackInFlight: true } }, 'started', 30_000);
       if (!started) onProblem(`worker ${index} did not start`);
     },
     async collect() {
@@ -114,10 +146,13 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
     },
     async stop() {
       await request({ type: 'stop' }, 'stopped', STOP_TIMEOUT_MS);
-      if (!exited) {
-        const gone = new Promise((resolve) => child.once('exit', resolve));
-        setTimeout(() => child.kill(), 5_000).unref();
+      if (!closed) {
+        // A worker that does not go within 5 s of its last report (or of no answer) is killed: it
+        // must not outlive the run. Killed before its report, it is lost like any other.
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        kill.unref();
         await gone;
+        clearTimeout(kill);
       }
       return reports.splice(0);
     },

@@ -44,7 +44,10 @@ process.on('message', (message: ToWorker) => {
 process.on('disconnect', () => {
   if (worker) void worker.stop().finally(() => process.exitCode = 0);
 });
-// Ctrl-C reaches the whole process group: the coordinator decides how the run ends.
+// Ctrl-C (and a SIGTERM sent to the whole process group, as `kill -- -PGID` or a service manager
+// does) reaches every worker too: the coordinator decides how the run ends and stops us over IPC, so
+// every attempt still gets its record. A worker whose coordinator is gone stops on 'disconnect' above.
 process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 // Loaded: the coordinator may start the run's clock.
 send({ type: 'ready' });

@@ -119,6 +119,18 @@ export const summarySchema = z.object({
       peakRssBytes: z.number().nonnegative().optional(),
       /** True when the harness, not the target, was the bottleneck: latency figures are suspect. */
       bottleneck: z.boolean(),
+      /**
+       * SSE attempts the workers started: each has exactly one record in `connections.ndjson` (a lost
+       * worker's attempts in flight as `client_worker_lost`). Absent in summaries before it existed.
+       */
+      sseAttempts: count.optional(),
+      /** Worker processes that died before the end of the run (their clients stopped with them); absent reads as 0. */
+      workersLost: count.optional(),
+      /**
+       * False when the harness itself failed during the run (a worker was lost): the load was not what
+       * the plan asked for, and the exit code is 3. Absent (older summaries, k6 runs) reads as true.
+       */
+      trustworthy: z.boolean().optional(),
     })
     .optional(),
   /**

@@ -60,6 +60,11 @@ interface WorkerHealth {
 
 export interface RunAggregate {
   add(report: AggregateInput): void;
+  /**
+   * A worker process is gone: its gauges fall to zero (it holds nothing any more), and the counts the
+   * coordinator wrote for its attempts in flight (`name|label` keys) join the totals and this window.
+   */
+  loseWorker(worker: number, counters: Record<string, number>): void;
   /** Ends the current one-second window: its timeline point (window counters reset). */
   closeWindow(tSeconds: number): TimelinePoint;
   snapshot(meta: { testid: string; at: number; elapsedMs: number }): MetricsSnapshot;
@@ -132,12 +137,16 @@ export function createRunAggregate(): RunAggregate {
     return { sse, poll };
   };
 
+  const addCounters = (counters: Record<string, number>): void => {
+    for (const [key, value] of Object.entries(counters)) {
+      totals.set(key, (totals.get(key) ?? 0) + value);
+      window.set(key, (window.get(key) ?? 0) + value);
+    }
+  };
+
   return {
     add(report) {
-      for (const [key, value] of Object.entries(report.counters)) {
-        totals.set(key, (totals.get(key) ?? 0) + value);
-        window.set(key, (window.get(key) ?? 0) + value);
-      }
+      addCounters(report.counters);
       for (const [name, encoded] of Object.entries(report.histograms) as Array<[TrendName, string]>) {
         mergeEncodedHistogram(totalHistograms.get(name) as Histogram, encoded);
         mergeEncodedHistogram(windowHistograms.get(name) as Histogram, encoded);
@@ -157,6 +166,10 @@ export function createRunAggregate(): RunAggregate {
       windowDelayP99 = Math.max(windowDelayP99, report.harness.eventLoopDelayMs.p99);
       windowCpu += report.harness.cpuPercent;
       windowRss += report.harness.rssBytes;
+    },
+    loseWorker(worker, counters) {
+      open.set(worker, { sse: 0, poll: 0 });
+      addCounters(counters);
     },
     closeWindow(tSeconds) {
       const stats = (name: TrendName): TimelinePoint['sseLatencyMs'] => {

@@ -55,18 +55,30 @@ export function diagnose(input: DiagnoseInput): Finding[] {
 }
 
 function diagnoseHarness({ records }: Context): Finding[] {
-  const harness = records.filter((r) => reasonSide(r.reason as Reason) === 'harness');
-  if (harness.length === 0) return [];
+  const findings: Finding[] = [];
+  // A worker process that died took its attempts with it: the run is not trustworthy, whatever the target did.
+  const lost = records.filter((r) => r.reason === 'client_worker_lost');
+  if (lost.length > 0) {
+    const workers = new Set(lost.map((r) => r.id.split('-')[0]));
+    findings.push({
+      kind: 'harness_worker_lost',
+      severity: 'problem',
+      title: 'A worker process of the load generator died mid-run (not a failure of the target)',
+      evidence: `${lost.length} of ${records.length} attempts ended as client_worker_lost when worker ${[...workers].join(', ')} died (${lost.filter((r) => r.outcome === 'dropped').length} open streams); its clients stopped for the rest of the run`,
+      remedy: 'the load was less than the plan asked for: see the summary warning for the signal (SIGKILL is often the out-of-memory killer), give the load machine more memory or run fewer clients per worker, and run again',
+    });
+  }
+  const harness = records.filter((r) => r.reason !== 'client_worker_lost' && reasonSide(r.reason as Reason) === 'harness');
+  if (harness.length === 0) return findings;
   const byReason = countBy(harness, (r) => r.reason);
-  return [
-    {
-      kind: 'harness_limit',
-      severity: 'warning',
-      title: 'The load generator ran out of resources (not a limit of the target)',
-      evidence: `${harness.length} of ${records.length} attempts failed on the harness side: ${formatCounts(byReason)} (client_fd_limit: EMFILE, too many open files; client_ports_exhausted: EADDRNOTAVAIL, no free source port)`,
-      remedy: HARNESS_REMEDY,
-    },
-  ];
+  findings.push({
+    kind: 'harness_limit',
+    severity: 'warning',
+    title: 'The load generator ran out of resources (not a limit of the target)',
+    evidence: `${harness.length} of ${records.length} attempts failed on the harness side: ${formatCounts(byReason)} (client_fd_limit: EMFILE, too many open files; client_ports_exhausted: EADDRNOTAVAIL, no free source port)`,
+    remedy: HARNESS_REMEDY,
+  });
+  return findings;
 }
 
 function diagnoseBuffering(context: Context): Finding[] {

@@ -50,6 +50,19 @@ export interface ReferenceAppHooks {
   now?(): number;
 }
 
+/** Longer `Last-Event-ID`s are none this server sent (tick ids are under 60 characters). */
+const MAX_LAST_EVENT_ID_CHARS = 256;
+
+function resumeId(lastEventId: string | undefined): string | undefined {
+  return lastEventId !== undefined && lastEventId.length > 0 && lastEventId.length <= MAX_LAST_EVENT_ID_CHARS ? lastEventId : undefined;
+}
+
+/** `application/json` or any `+json` type, with parameters (`; charset=utf-8`) allowed. */
+function isJsonContentType(value: string | undefined): boolean {
+  const type = value?.split(';')[0]?.trim().toLowerCase();
+  return type === 'application/json' || (type !== undefined && /^application\/[\w.+-]+\+json$/.test(type));
+}
+
 /** Free the buffered events of idle channels every minute; a channel idle for 10 minutes loses its buffer. */
 const SWEEP_EVERY_MS = 60_000;
 const SWEEP_IDLE_MS = 600_000;
@@ -105,7 +118,7 @@ export function createReferenceApp(input: ReferenceServerOptions, hooks: Referen
     const result = await authenticate(request);
     if (result.ok) return result.user;
     stats.authFailures++;
-    return unauthorized(result.error);
+    return unauthorized(result.error, result.detail);
   }
 
   function nodeAbort(env: unknown): (() => void) | undefined {
@@ -132,10 +145,22 @@ export function createReferenceApp(input: ReferenceServerOptions, hooks: Referen
     return response;
   }
 
+  /** 503 while shutting down or at `maxConnections` open streams; undefined when a stream may open. */
+  function refuseStream(): Response | undefined {
+    const retryAfter = { 'Retry-After': String(Math.max(1, Math.ceil(options.retryMs / 1000))) };
+    if (closed) return errorResponse(503, 'shutting_down', 'the server is shutting down', undefined, retryAfter);
+    if (options.maxConnections > 0 && stats.connections >= options.maxConnections) {
+      stats.connectionsRefused++;
+      return errorResponse(503, 'too_many_connections', `the server holds its maximum of ${options.maxConnections} streams (maxConnections); retry later`, undefined, retryAfter);
+    }
+    return undefined;
+  }
+
   app.get('/api/calls/events', async (c) => {
-    if (closed) return errorResponse(503, 'shutting_down', 'the server is shutting down');
     const user = await requireUser(c.req.raw);
     if (user instanceof Response) return user;
+    const refused = refuseStream();
+    if (refused) return refused;
 
     const mode = c.req.query('mode') ?? options.mode;
     if (mode !== 'tick' && mode !== 'bus') return invalidParameter('mode', 'must be tick or bus');
@@ -156,14 +181,17 @@ export function createReferenceApp(input: ReferenceServerOptions, hooks: Referen
     // Hono answers HEAD with the GET route and drops the body: open no stream nobody will read.
     if (c.req.method === 'HEAD') return streamResponse(c.req.raw, null);
     // EventSource sends Last-Event-ID as a header; polyfills that cannot set headers use the query.
-    const lastEventId = c.req.header('last-event-id') ?? c.req.query('lastEventId');
+    // An id this server could not have sent (garbage, negative, another kind of stream's, too long)
+    // is treated as absent: the stream starts afresh, as for a first connect (stream-hub.ts).
+    const lastEventId = resumeId(c.req.header('last-event-id') ?? c.req.query('lastEventId'));
     const abortTransport = nodeAbort(c.env);
     const request = { tickIntervalMs, heartbeatMs, lastEventId, ...(abortTransport ? { abortTransport } : {}) };
     return streamResponse(c.req.raw, mode === 'tick' ? hub.openTick(request) : hub.openBus(user.id, request));
   });
 
   app.get('/api/calls/events/test', (c) => {
-    if (closed) return errorResponse(503, 'shutting_down', 'the server is shutting down');
+    const refused = refuseStream();
+    if (refused) return refused;
     if (c.req.method === 'HEAD') return streamResponse(c.req.raw, null);
     const abortTransport = nodeAbort(c.env);
     return streamResponse(c.req.raw, hub.openTest(abortTransport ? { abortTransport } : {}));
@@ -194,13 +222,24 @@ export function createReferenceApp(input: ReferenceServerOptions, hooks: Referen
   app.post('/api/calls/emit', async (c) => {
     const user = await requireUser(c.req.raw);
     if (user instanceof Response) return user;
+    // JSON only: besides naming what is wrong, it makes a browser preflight a cross-site POST, so a
+    // page elsewhere cannot publish with a signed-in user's cookie through a plain form.
+    if (!isJsonContentType(c.req.header('content-type'))) {
+      return errorResponse(415, 'unsupported_media_type', 'content-type: must be application/json', { field: 'content-type' });
+    }
     const body = await readBodyLimited(c.req.raw, options.maxBodyBytes);
-    if (!body.ok) return errorResponse(413, 'body_too_large', `the body must be at most ${options.maxBodyBytes} bytes`);
+    if (!body.ok) {
+      // No Connection: close: closing at once would reset the socket under a client still sending, and
+      // it would never read this answer. The Node runner reads and drops the rest for up to 500 ms
+      // (@hono/node-server's drain), holding none of it, then closes.
+      if (body.status === 413) return errorResponse(413, 'body_too_large', `the body must be at most ${options.maxBodyBytes} bytes`);
+      return errorResponse(400, 'body_incomplete', 'the body ended before it was complete');
+    }
     let json: unknown;
     try {
       json = JSON.parse(body.text);
     } catch {
-      return errorResponse(400, 'invalid_json', 'the body must be JSON');
+      return errorResponse(400, 'invalid_json', 'the body must be JSON', { fields: ['(root)'] });
     }
     const parsed = emitBodySchema.safeParse(json);
     if (!parsed.success) {

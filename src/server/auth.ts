@@ -2,6 +2,10 @@
  * Who is asking: an HS256 JWT (RFC 7519) from `Authorization: Bearer`, an `access_token` cookie, or a
  * `token` query parameter (a browser's EventSource cannot set headers). Tokens are minted by
  * `signToken` (src/core/jwt.ts). Missing, bad or expired: the caller answers 401, never a stream.
+ *
+ * Only HS256 is accepted: a token that names another algorithm (`none`, HS512 with the same secret,
+ * RS256 hoping the secret is read as a public key) is refused before its signature is looked at,
+ * which is the defence RFC 8725 §3.1 asks for against algorithm confusion.
  */
 import { errors, jwtVerify } from 'jose';
 
@@ -10,10 +14,19 @@ export interface AuthUser {
   admin: boolean;
 }
 
-export type AuthResult = { ok: true; user: AuthUser } | { ok: false; error: 'missing_token' | 'invalid_token' | 'expired_token' };
+export type AuthError = 'missing_token' | 'invalid_token' | 'expired_token';
+
+export type AuthResult = { ok: true; user: AuthUser } | { ok: false; error: AuthError; detail?: string };
 
 /** Verified tokens remembered, so a burst of connects with the same token verifies it once. */
 const CACHE_SIZE = 10_000;
+
+/**
+ * Longer tokens are refused unread. Ours are ~200 characters; 8 KB leaves room for claims a
+ * deployment adds, and keeps a huge token (one a runtime without Node's 16 KB header limit would let
+ * through) from being decoded, parsed and verified.
+ */
+export const MAX_TOKEN_CHARS = 8_192;
 
 export function createAuthenticator(secret: string, now: () => number = Date.now): (request: Request) => Promise<AuthResult> {
   // Imported once: jose would import a raw key again on every verification.
@@ -22,6 +35,7 @@ export function createAuthenticator(secret: string, now: () => number = Date.now
   return async (request) => {
     const token = findToken(request);
     if (token === undefined) return { ok: false, error: 'missing_token' };
+    if (token.length > MAX_TOKEN_CHARS) return { ok: false, error: 'invalid_token', detail: `the token is longer than ${MAX_TOKEN_CHARS} characters` };
     const cached = verified.get(token);
     if (cached) {
       if (cached.expiresAtMs > now()) return { ok: true, user: cached.user };
@@ -30,7 +44,7 @@ export function createAuthenticator(secret: string, now: () => number = Date.now
     }
     try {
       const { payload } = await jwtVerify(token, await key, { algorithms: ['HS256'], currentDate: new Date(now()) });
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0) return { ok: false, error: 'invalid_token' };
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0) return { ok: false, error: 'invalid_token', detail: 'the token has no sub claim' };
       const user = { id: payload.sub, admin: payload.admin === true };
       // A token without exp never expires (RFC 7519 §4.1.4 makes exp optional); cache it for an hour at most.
       const expiresAtMs = Math.min(typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity, now() + 3_600_000);
@@ -38,9 +52,20 @@ export function createAuthenticator(secret: string, now: () => number = Date.now
       verified.set(token, { user, expiresAtMs });
       return { ok: true, user };
     } catch (error) {
-      return { ok: false, error: error instanceof errors.JWTExpired ? 'expired_token' : 'invalid_token' };
+      if (error instanceof errors.JWTExpired) return { ok: false, error: 'expired_token' };
+      return { ok: false, error: 'invalid_token', detail: describeFailure(error) };
     }
   };
+}
+
+/** Why a token was refused, in words that tell its owner what to fix and an attacker nothing new. */
+function describeFailure(error: unknown): string {
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'the token must be signed with HS256';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return error.claim === 'nbf' ? 'the token is not valid yet (nbf)' : `the token's ${error.claim} claim is not valid`;
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature does not match';
+  return 'the token is malformed';
 }
 
 export function findToken(request: Request): string | undefined {

@@ -2,10 +2,16 @@
  * CORS from an allow-list, with credentials (the guide's "Issue 3: CORS Errors": a frontend on another
  * domain than the API). An origin off the list gets no grant at all: the browser then refuses to
  * hand the response to the page, which is what we want a load test to be able to observe.
+ *
+ * `*` on the list lets any origin read the responses WITHOUT credentials: it is answered with a
+ * literal `Access-Control-Allow-Origin: *` and no `Allow-Credentials`, so a browser refuses to send
+ * a cookie-authenticated request's response to a page of another site. Echoing any origin with
+ * credentials instead would let every site on the web read a signed-in user's stream with their
+ * cookie (the "origin reflection" misconfiguration); credentials go to listed origins only.
  */
 
 export interface Cors {
-  /** The origin to grant, or undefined for no grant. */
+  /** The origin to grant (`*`: any origin, without credentials), or undefined for no grant. */
   allowedOrigin(request: Request): string | undefined;
   /** Adds the grant headers to a response for an allowed origin. */
   apply(request: Request, headers: Headers): void;
@@ -27,10 +33,12 @@ export function createCors(origins: readonly string[]): Cors {
   function allowedOrigin(request: Request): string | undefined {
     const origin = request.headers.get('origin');
     if (origin === null) return undefined;
-    return allowAny || allowed.has(normalizeOrigin(origin)) ? origin : undefined;
+    if (allowed.has(normalizeOrigin(origin))) return origin;
+    return allowAny ? '*' : undefined;
   }
 
   function grantHeaders(origin: string): Record<string, string> {
+    if (origin === '*') return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': EXPOSE_HEADERS };
     return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', 'Access-Control-Expose-Headers': EXPOSE_HEADERS };
   }
 

@@ -10,17 +10,17 @@ export function jsonResponse(body: unknown, status = 200, headers?: Record<strin
   });
 }
 
-export function errorResponse(status: number, error: string, message: string, extra?: Record<string, unknown>): Response {
-  return jsonResponse({ error, message, ...extra }, status);
+export function errorResponse(status: number, error: string, message: string, extra?: Record<string, unknown>, headers?: Record<string, string>): Response {
+  return jsonResponse({ error, message, ...extra }, status, headers);
 }
 
-export function unauthorized(error: string): Response {
+export function unauthorized(error: string, detail?: string): Response {
   const message =
     error === 'missing_token'
       ? 'a token is required: Authorization: Bearer <jwt>, an access_token cookie, or a token query parameter'
       : error === 'expired_token'
         ? 'the token has expired'
-        : 'the token is not valid';
+        : `the token is not valid${detail ? `: ${detail}` : ''}`;
   // RFC 6750 §3: a 401 for a bearer-protected resource carries WWW-Authenticate.
   return new Response(JSON.stringify({ error, message }), {
     status: 401,

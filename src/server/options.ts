@@ -19,8 +19,9 @@ export const referenceServerOptionsSchema = z
     /** HS256 secret the tokens are verified with (the CLI reads JWT_ACCESS_SECRET). */
     jwtSecret: z.string().min(1, 'required: the HS256 secret (JWT_ACCESS_SECRET)'),
     /**
-     * Origins granted CORS with credentials (`https://app.example.com`). `*` reflects any origin:
-     * with credentials a literal `*` is not allowed by the Fetch standard, so it is echoed instead.
+     * Origins granted CORS with credentials (`https://app.example.com`). `*` grants every other
+     * origin a literal `*` without credentials: pages anywhere may read token-authenticated responses,
+     * but never a response to a request that carried the user's cookie (cors.ts).
      */
     corsOrigins: z.array(z.string().min(1)).default([]),
     /** Comment heartbeat every this many ms; 0 disables heartbeats. */
@@ -44,8 +45,28 @@ export const referenceServerOptionsSchema = z
     maxBodyBytes: z.number().int().min(64).max(64 * 1_024 * 1_024).default(64 * 1_024),
     /** listen(2) backlog: bursts of thousands of connects must not be refused (Linux caps it at somaxconn). */
     listenBacklog: z.number().int().min(1).max(65_535).default(8_192),
+    /**
+     * Open SSE responses past which a new stream is refused with 503 and Retry-After (per process:
+     * with `--workers N` the server holds N times this). 0 = no cap. Plain requests (health, poll,
+     * emit) are not counted, so the server still answers them when full.
+     */
+    maxConnections: z.number().int().min(0).max(1_000_000).default(10_000),
+    /**
+     * Node runner: a client must send its whole request head within this time (408 otherwise), so
+     * a client trickling headers a byte at a time (slowloris) holds its socket for this long at most.
+     */
+    headersTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+    /**
+     * Node runner: the whole request, body included, within this time; 0 = no limit. It covers the
+     * request only: a stream's response may last as long as it likes.
+     */
+    requestTimeoutMs: z.number().int().min(0).max(3_600_000).default(30_000),
   })
-  .strict();
+  .strict()
+  .refine((options) => options.requestTimeoutMs === 0 || options.requestTimeoutMs >= options.headersTimeoutMs, {
+    path: ['requestTimeoutMs'],
+    message: 'must be 0 (no limit) or at least headersTimeoutMs: the request head is part of the request',
+  });
 
 export type ReferenceServerOptions = z.input<typeof referenceServerOptionsSchema>;
 export type ResolvedServerOptions = z.output<typeof referenceServerOptionsSchema>;

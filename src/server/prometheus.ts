@@ -17,6 +17,7 @@ export const SERVER_METRIC_NAMES = {
   bytesSent: 'streamsoak_server_sse_sent_bytes_total',
   heartbeatsSent: 'streamsoak_server_heartbeats_sent_total',
   slowConsumerDisconnects: 'streamsoak_server_slow_consumer_disconnects_total',
+  connectionsRefused: 'streamsoak_server_sse_connections_refused_total',
   pollRequests: 'streamsoak_server_poll_requests_total',
   emitRequests: 'streamsoak_server_emit_requests_total',
   authFailures: 'streamsoak_server_auth_failures_total',
@@ -75,6 +76,7 @@ export async function createMetricsRenderer(read: () => ServerStats, labels: Rec
   counter(names.bytesSent, 'Bytes queued on SSE responses.', () => read().bytesSent);
   counter(names.heartbeatsSent, 'Comment heartbeats written.', () => read().heartbeatsSent);
   counter(names.slowConsumerDisconnects, 'Streams cut because the client left more than maxBufferedBytes unsent.', () => read().slowConsumerDisconnects);
+  counter(names.connectionsRefused, 'Streams refused with 503 because maxConnections streams were open.', () => read().connectionsRefused);
   counter(names.pollRequests, 'GET /api/calls/poll requests answered 200.', () => read().pollRequests);
   counter(names.emitRequests, 'POST /api/calls/emit requests accepted.', () => read().emitRequests);
   counter(names.authFailures, 'Requests refused with 401.', () => read().authFailures);

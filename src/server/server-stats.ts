@@ -14,6 +14,8 @@ export interface ServerStats {
   bytesSent: number;
   heartbeatsSent: number;
   slowConsumerDisconnects: number;
+  /** Streams refused with 503 because `maxConnections` streams were open. */
+  connectionsRefused: number;
   /** Events that were sent again after Last-Event-ID (replay), counted in eventsSent too. */
   eventsReplayed: number;
   pollRequests: number;
@@ -29,6 +31,7 @@ export function createServerStats(): ServerStats {
     bytesSent: 0,
     heartbeatsSent: 0,
     slowConsumerDisconnects: 0,
+    connectionsRefused: 0,
     eventsReplayed: 0,
     pollRequests: 0,
     emitRequests: 0,
@@ -48,6 +51,7 @@ export function sumServerStats(all: Iterable<ServerStats>): ServerStats {
     total.bytesSent += stats.bytesSent;
     total.heartbeatsSent += stats.heartbeatsSent;
     total.slowConsumerDisconnects += stats.slowConsumerDisconnects;
+    total.connectionsRefused += stats.connectionsRefused;
     total.eventsReplayed += stats.eventsReplayed;
     total.pollRequests += stats.pollRequests;
     total.emitRequests += stats.emitRequests;

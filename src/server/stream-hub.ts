@@ -70,6 +70,14 @@ export function createStreamHub({ options, stats, channels, now, onUserActive }:
     stats.heartbeatsSent += sent;
   }, now);
 
+  // A user's event goes to each of their streams: encode it once and queue the same bytes on every
+  // one, so N subscribers (or N stalled ones) hold one copy of it, not N.
+  let lastFrame: { event: BusEvent | undefined; userId: string; bytes: Uint8Array } = { event: undefined, userId: '', bytes: new Uint8Array(0) };
+  const busBytes = (userId: string, event: BusEvent): Uint8Array => {
+    if (lastFrame.event !== event || lastFrame.userId !== userId) lastFrame = { event, userId, bytes: encodeText(busFrame(userId, event)) };
+    return lastFrame.bytes;
+  };
+
   // One function for every stream, not a closure per held connection.
   const onBytes = (bytes: number): void => {
     stats.bytesSent += bytes;
@@ -121,14 +129,14 @@ export function createStreamHub({ options, stats, channels, now, onUserActive }:
     openBus(userId, request) {
       const subscriber: ChannelSubscriber = {
         deliver(_userId, event) {
-          if (out.write(busFrame(userId, event))) stats.eventsSent.bus++;
+          if (out.write(busBytes(userId, event))) stats.eventsSent.bus++;
         },
       };
       const { out, body } = start('bus', request.heartbeatMs, request.abortTransport, () => channels.unsubscribe(userId, subscriber));
       // Replay and subscribe in one synchronous step: no event can fall between them.
       if (request.lastEventId !== undefined && /^\d{1,15}$/.test(request.lastEventId)) {
         for (const event of channels.eventsAfter(userId, Number(request.lastEventId))) {
-          if (!out.write(busFrame(userId, event))) break;
+          if (!out.write(busBytes(userId, event))) break;
           stats.eventsSent.bus++;
           stats.eventsReplayed++;
         }

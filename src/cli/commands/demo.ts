@@ -5,6 +5,8 @@
  * are. Everything stays on 127.0.0.1 and stops by itself.
  */
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { checkResultsFolder } from '../../metrics/results-writer.js';
 import { createRunId, parsePlan, runPlan } from '../../engine/index.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
@@ -47,6 +49,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const sse = parseIntegerFlag('--sse', values.sse, { max: MAX_DEMO_CLIENTS });
   const poll = parseIntegerFlag('--poll', values.poll, { max: MAX_DEMO_CLIENTS });
 
+  // Before the server starts: a folder that cannot be written fails the demo at once (exit 2).
+  const runId = createRunId();
+  await checkResultsFolder(resolve(values.results, runId));
   const jwtSecret = randomBytes(24).toString('base64url');
   const { startReferenceServer } = await import('../../server/index.js');
   const server = await startReferenceServer({
@@ -85,15 +90,17 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const outcome = await runPlan(plan, {
       signal: io.signal,
       resultsDir: values.results,
-      runId: createRunId(),
+      runId,
       ...(renderer ? { onProgress: (update) => renderer.update(update) } : {}),
     });
     renderer?.done();
     for (const line of formatRunSummary(outcome.summary, outcome.outDir)) println(io.stdout, line);
     // The server publishes one event a second to every user channel (bus mode, below).
     await finalizeAndPrintFindings(outcome.outDir, io, { expectedIntervalMs: 1_000 });
-    // A demo shows; it does not judge: only an interruption changes its exit code.
-    return outcome.interrupted ? EXIT.interrupted : EXIT.ok;
+    // A demo shows; it does not judge its thresholds: only an interruption, or a harness that failed
+    // during the run (exit 3, as `run`), changes its exit code.
+    if (outcome.interrupted) return EXIT.interrupted;
+    return outcome.summary.harness?.trustworthy === false ? EXIT.untrustworthy : EXIT.ok;
   } finally {
     await proxy?.close();
     await server.close();

@@ -1,7 +1,8 @@
 /**
  * `streamsoak run [PLAN] [flags]`: runs a load plan with the Node engine. Flags override the plan
  * file's fields; the merged plan is validated once (exit 2 naming every bad field). Exit codes:
- * 0, 99 when a threshold failed, 130 when interrupted (results written either way).
+ * 0, 99 when a threshold failed, 3 when a worker process was lost (the run is not trustworthy; it
+ * wins over 99), 130 when interrupted (wins over both; results written in every case).
  */
 import { UsageError } from '../../core/errors.js';
 import { createRunId, readPlanFile, parsePlan, runPlan, type Plan, type RunOutcome } from '../../engine/index.js';
@@ -26,6 +27,8 @@ Target and clients (override the plan file):
   --reconnect browser|none|backoff
   --threshold 'metric=expr'  k6 threshold, e.g. 'sse_event_latency=p(95)<500' (repeatable)
   --workers N|auto
+  --idle-timeout D        end a stream silent for D as idle_timeout (timeouts.idleMs;
+                          default 90s, 0: never)
   --clock auto|same-host|api-time|none
                           how latency is read across clocks (default auto: same-host on
                           loopback, else the offset from the target's /api/time; without
@@ -34,7 +37,17 @@ Output:
   --results DIR           parent folder of the run's folder (default results)
   --run-id ID
   --out prometheus-rw[=URL]  also push live metrics (URL or K6_PROMETHEUS_RW_SERVER_URL)
-  --quiet                 no live progress`;
+  --quiet                 no live progress
+
+Exit codes:
+  0    the run completed and every threshold held
+  1    unexpected error
+  2    usage error, invalid plan, or a results folder that cannot be written
+       (checked before any request reaches the target)
+  3    not trustworthy: a worker process died mid-run; its attempts in flight are
+       recorded as client_worker_lost and the summary says so (wins over 99)
+  99   a threshold failed
+  130  interrupted (Ctrl-C or SIGTERM); results written`;
 
 type Raw = Record<string, unknown>;
 
@@ -76,6 +89,7 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
         threshold: { type: 'string', multiple: true },
         workers: { type: 'string' },
         clock: { type: 'string' },
+        'idle-timeout': { type: 'string' },
         results: { type: 'string' },
         'run-id': { type: 'string' },
         out: { type: 'string', multiple: true },
@@ -106,6 +120,7 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
   if (values.workers !== undefined) raw.workers = values.workers === 'auto' ? 'auto' : parseIntegerFlag('--workers', values.workers);
   // Validated with the rest of the plan (exit 2 naming the allowed values).
   if (values.clock !== undefined) raw.clock = values.clock;
+  if (values['idle-timeout'] !== undefined) section(raw, 'timeouts').idleMs = values['idle-timeout'];
   const secret = values.secret ?? (values.mint ? io.env.JWT_ACCESS_SECRET : undefined);
   if (values.mint && secret === undefined) throw new UsageError('--mint needs --secret or JWT_ACCESS_SECRET');
   if (values.token !== undefined && secret !== undefined) throw new UsageError('--token and --secret/--mint are exclusive');
@@ -179,6 +194,9 @@ export function expectedIntervalOf(plan: Plan): number | undefined {
 
 export function exitCodeOf(outcome: RunOutcome): number {
   if (outcome.interrupted) return EXIT.interrupted;
+  // A run that lost part of its load generator measured less than the plan asked for: whatever its
+  // thresholds say, CI must not take it as a pass or as a regression of the target.
+  if (outcome.summary.harness?.trustworthy === false) return EXIT.untrustworthy;
   return outcome.summary.thresholdsPassed ? EXIT.ok : EXIT.thresholdsFailed;
 }
 

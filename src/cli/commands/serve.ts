@@ -20,7 +20,13 @@ Runs the reference server (the guide's SSE endpoints). Tokens are verified with 
   --replay-buffer N        events kept per user channel for Last-Event-ID and polling (default 100)
   --max-buffered-bytes N   unsent bytes per stream before a slow consumer is cut (default 524288)
   --max-body-bytes N       POST /api/calls/emit body limit (default 65536)
-  --cors-origin O          allow this origin with credentials (repeatable; * = any)
+  --cors-origin O          allow this origin with credentials (repeatable; * = any origin,
+                           without credentials)
+  --max-connections N      open streams per process past which new ones get 503 + Retry-After
+                           (default 10000; 0 = no cap)
+  --headers-timeout D      a client must send its request head within D, or gets 408 (default 10s)
+  --request-timeout D      the whole request (head and body) within D; never limits a stream's
+                           response (default 30s; 0 = off)
   --clock-offset=D         shift the server clock by D to simulate a remote machine's clock
                            (--clock-offset=250ms, --clock-offset=-1s: use = before a negative value)
   --profile NAME           label reported by /api/health (default local)
@@ -45,6 +51,9 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   profile: '--profile',
   testStreamIntervalMs: '--test-stream-interval',
   testStreamMessages: '--test-stream-messages',
+  maxConnections: '--max-connections',
+  headersTimeoutMs: '--headers-timeout',
+  requestTimeoutMs: '--request-timeout',
   jwtSecret: 'JWT_ACCESS_SECRET',
 };
 
@@ -68,6 +77,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         profile: { type: 'string' },
         'test-stream-interval': { type: 'string' },
         'test-stream-messages': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'headers-timeout': { type: 'string' },
+        'request-timeout': { type: 'string' },
         workers: { type: 'string', default: '1' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -100,6 +112,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     ...optional('clockOffsetMs', values['clock-offset'], (text) => signedDuration('--clock-offset', text)),
     ...optional('testStreamIntervalMs', values['test-stream-interval'], (text) => duration('--test-stream-interval', text)),
     ...optional('testStreamMessages', values['test-stream-messages'], (text) => parseIntegerFlag('--test-stream-messages', text)),
+    ...optional('maxConnections', values['max-connections'], (text) => parseIntegerFlag('--max-connections', text)),
+    ...optional('headersTimeoutMs', values['headers-timeout'], (text) => duration('--headers-timeout', text)),
+    ...optional('requestTimeoutMs', values['request-timeout'], (text) => duration('--request-timeout', text)),
     ...(values.profile !== undefined ? { profile: values.profile } : {}),
     ...(values['cors-origin'] !== undefined ? { corsOrigins: values['cors-origin'] } : {}),
   };
