@@ -20,7 +20,14 @@ function durationMs(what: string, options: { min?: number; max?: number } = {}) 
   return z.union([z.string(), z.number()]).transform((value, ctx) => {
     const parsed = parseDurationMs(value);
     if (parsed === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${what}: "${value}" is not a duration (e.g. 500ms, 30s, 5m, 1h30m)` });
+      const shown = String(value).length > 40 ? `${String(value).slice(0, 40)}…` : String(value);
+      ctx.addIssue({ code: 'custom', message: `${what}: "${shown}" is not a duration (e.g. 500ms, 30s, 5m, 1h30m)` });
+      return z.NEVER;
+    }
+    // A timeout or a wait longer than the longest run means nothing (and past 2^31 ms Node's timers
+    // fire at once): "1e300" or 400 digits is garbage, not "never".
+    if (options.max === undefined && !(parsed <= MAX_RUN_DURATION_MS)) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be at most ${MAX_RUN_DURATION_MS} ms (24h), longer than any run` });
       return z.NEVER;
     }
     if (options.min !== undefined && parsed < options.min) {
@@ -37,6 +44,9 @@ function durationMs(what: string, options: { min?: number; max?: number } = {}) 
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
 const path = z.string().startsWith('/', 'a path starting with "/"');
+// What goes into a request header must be one: undici refuses the rest only when it sends.
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "an HTTP header name (letters, digits, !#$%&'*+-.^_`|~)");
+const headerValue = z.string().refine((value) => !/[\r\n\0]/.test(value), 'one line: no CR, LF or NUL in a header value');
 
 const targetSchema = z
   .object({
@@ -48,15 +58,15 @@ const targetSchema = z
     /** Extra query parameters on both endpoints, e.g. `{ mode: 'tick', interval: '1000' }`. */
     query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
     /** Sent as the `Origin` header: the response's `access-control-allow-origin` is recorded. */
-    origin: z.string().min(1).optional(),
-    headers: z.record(z.string(), z.string()).default({}),
+    origin: headerValue.pipe(z.string().min(1)).optional(),
+    headers: z.record(headerName, headerValue).default({}),
   })
   .strict();
 
 const sendAs = z.enum(['header', 'cookie', 'query']).default('header');
 
 const authSchema = z.union([
-  z.object({ token: z.string().min(1), sendAs }).strict(),
+  z.object({ token: headerValue.pipe(z.string().min(1)), sendAs }).strict(),
   z
     .object({
       /** `JWT_ACCESS_SECRET` of the target: one token is minted per virtual user. */
@@ -67,7 +77,7 @@ const authSchema = z.union([
     .strict(),
 ]);
 
-const stageSchema = z.object({ duration: durationMs('stage duration'), target: z.number().int().nonnegative() }).strict();
+const stageSchema = z.object({ duration: durationMs('stage duration'), target: z.number().int().nonnegative().max(1_000_000) }).strict();
 
 const reconnectSchema = z.discriminatedUnion('policy', [
   z
@@ -171,14 +181,17 @@ export const planSchema = z
         connectMs: durationMs('timeouts.connectMs', { min: 1 }).default(10_000),
         headersMs: durationMs('timeouts.headersMs', { min: 1 }).default(10_000),
         /**
-         * Our own end of a silent stream (`idle_timeout`); 0: never (the target's limits are what we
-         * measure). undici checks it on a coarse timer: expect up to ~1 s more.
+         * Our own end of a silent stream (`idle_timeout`): nothing, not even a heartbeat, for this
+         * long. 90 s by default: longer than common proxy idle limits (nginx's proxy_read_timeout is
+         * 60 s), so the target's own limit is seen first, yet short enough that a half-open stream
+         * (bytes stopped, no FIN) ends and is counted instead of hanging until the run ends. 0: never.
+         * undici checks it on a coarse timer: expect up to ~1 s more.
          */
-        idleMs: durationMs('timeouts.idleMs').default(0),
+        idleMs: durationMs('timeouts.idleMs').default(90_000),
         pollRequestMs: durationMs('timeouts.pollRequestMs', { min: 1 }).default(10_000),
       })
       .strict()
-      .default({ connectMs: 10_000, headersMs: 10_000, idleMs: 0, pollRequestMs: 10_000 }),
+      .default({ connectMs: 10_000, headersMs: 10_000, idleMs: 90_000, pollRequestMs: 10_000 }),
   })
   .strict()
   .superRefine((plan, ctx) => {

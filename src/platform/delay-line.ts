@@ -1,8 +1,11 @@
 /**
- * A fixed one-way delay for the platform simulator (`addedDelayMs`): every action pushed runs
- * `delayMs` after it was pushed, in the order pushed. It is a delay, not a buffer: each chunk leaves
- * on its own schedule, so a stream that arrives as separate writes still reaches the client as
- * separate writes, `delayMs` later. One timer per line, armed for the head of the queue only.
+ * The timed queue under the platform simulator's network (`link.ts`): every action runs at its due
+ * time, in the order pushed. It is a delay, not a buffer: each chunk leaves on its own schedule, so
+ * a stream that arrives as separate writes still reaches the client as separate writes. One timer
+ * per queue, armed for the head of the queue only.
+ *
+ * `createDelayLine` is the plain fixed delay (`addedDelayMs`): every action runs `delayMs` after it
+ * was pushed.
  */
 
 export interface DelayLine {
@@ -12,39 +15,58 @@ export interface DelayLine {
   clear(): void;
 }
 
+export interface TimedQueue {
+  /**
+   * Runs `action` at `dueAt` (on the queue's clock), after everything pushed before it; at once when
+   * it is due and nothing waits. `bytes` counts towards `pendingBytes()` until it runs.
+   */
+  at(dueAt: number, action: () => void, bytes?: number): void;
+  /** Payload bytes pushed and not run yet. */
+  pendingBytes(): number;
+  /** Drops what is still waiting (the response is gone). */
+  clear(): void;
+}
+
 /** Spent entries at the front of the queue before they are cut off. */
 const COMPACT_AFTER = 1024;
 
-export function createDelayLine(delayMs: number, now: () => number = () => performance.now()): DelayLine {
-  if (delayMs <= 0) {
-    return { push: (action) => action(), clear: () => undefined };
-  }
-  const queue: Array<{ dueAt: number; action: () => void }> = [];
+interface Entry {
+  dueAt: number;
+  action: () => void;
+  bytes: number;
+}
+
+/**
+ * A queue run by one timer. Callers give non-decreasing `dueAt`s (the link keeps them so); an
+ * earlier one waits for those before it, so the order always holds.
+ */
+export function createTimedQueue(now: () => number = () => performance.now(), onRun?: () => void): TimedQueue {
+  const queue: Array<Entry | undefined> = [];
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
+  let pending = 0;
 
   const drain = (): void => {
     timer = undefined;
     const at = now();
-    // Everything due runs now, in order; `dueAt` only grows along the queue, so stopping at the
-    // first one not due keeps the order.
-    while (head < queue.length && (queue[head] as { dueAt: number }).dueAt <= at) {
-      const entry = queue[head] as { action: () => void };
-      queue[head++] = undefined as never;
+    // Everything due runs now, in order; stopping at the first one not due keeps the order.
+    while (head < queue.length && (queue[head] as Entry).dueAt <= at) {
+      const entry = queue[head] as Entry;
+      queue[head++] = undefined;
+      pending -= entry.bytes;
       entry.action();
     }
     if (head === queue.length) {
       queue.length = 0;
       head = 0;
-      return;
-    }
-    // A stream busier than the delay never empties the queue: drop the spent front now and then,
-    // or the array would grow for the life of the response.
-    if (head >= COMPACT_AFTER && head * 2 >= queue.length) {
+    } else if (head >= COMPACT_AFTER && head * 2 >= queue.length) {
+      // A stream busier than the delay never empties the queue: drop the spent front now and then,
+      // or the array would grow for the life of the response.
       queue.splice(0, head);
       head = 0;
     }
     arm();
+    onRun?.();
   };
   const arm = (): void => {
     const next = queue[head];
@@ -55,15 +77,30 @@ export function createDelayLine(delayMs: number, now: () => number = () => perfo
   };
 
   return {
-    push(action) {
-      queue.push({ dueAt: now() + delayMs, action });
+    at(dueAt, action, bytes = 0) {
+      if (head === queue.length && dueAt <= now()) {
+        action();
+        return;
+      }
+      queue.push({ dueAt, action, bytes });
+      pending += bytes;
       arm();
     },
+    pendingBytes: () => pending,
     clear() {
       clearTimeout(timer);
       timer = undefined;
       queue.length = 0;
       head = 0;
+      pending = 0;
     },
+  };
+}
+
+export function createDelayLine(delayMs: number, now: () => number = () => performance.now()): DelayLine {
+  const queue = createTimedQueue(now);
+  return {
+    push: (action) => queue.at(now() + Math.max(0, delayMs), action),
+    clear: () => queue.clear(),
   };
 }

@@ -1,6 +1,8 @@
 /** The hosting-plan simulator (DESIGN.md, "Platform profiles"). */
 export { startPlatformProxy, responseHeaders } from './proxy.js';
 export type { PlatformProxy, PlatformProxyOptions, PlatformProxyStats } from './proxy.js';
+export { networkFaultsSchema, parseNetworkFaults, parseByteSize, parseByteRate, formatByteRate } from './network-faults.js';
+export type { NetworkFaults, NetworkFaultsInput } from './network-faults.js';
 export { resolveProfiles, resolveProfileNames, composeProfiles, scaleProfile, loadProfileFile, parseProfileFile } from './profiles.js';
 export { startNginx, findNginx, renderNginxTemplate } from './nginx.js';
 export type { NginxOptions, NginxTemplate, RunningNginx } from './nginx.js';

@@ -3,13 +3,17 @@
  * what a hosting plan, proxy or CDN does (a composed `PlatformProfile`): cuts it at the function's
  * time limit, ends it after a silence, buffers it, refuses connections past a cap, strips or
  * rewrites CORS and other headers; optionally it adds a one-way network delay each way
- * (`addedDelayMs`, a remote host on loopback). Loopback by default; every timer dies with its response.
+ * (`addedDelayMs`, a remote host on loopback) and network faults on the way to the client (jitter,
+ * a bandwidth cap, a stall, a half-open connection: `network-faults.ts`, `link.ts`). Loopback by
+ * default; every timer dies with its response, and every socket, even a half-open one, is closed
+ * when its client gives up or the proxy closes.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { PlatformProfile } from '../core/platform-profile.js';
 import { InvalidConfigError } from '../core/errors.js';
-import { createDelayLine } from './delay-line.js';
+import { createLink, type LinkOptions } from './link.js';
+import { createFaultSelector, createRandom, hasFaults, parseNetworkFaults, scaleFaults, type NetworkFaults, type NetworkFaultsInput } from './network-faults.js';
 import { composeProfiles, resolveProfileNames, scaleProfile } from './profiles.js';
 
 export interface PlatformProxyOptions {
@@ -28,6 +32,11 @@ export interface PlatformProxyOptions {
    * platform's clock (the cut leaves the platform on time and arrives this much later). Default 0.
    */
   addedDelayMs?: number;
+  /**
+   * Network faults on the way to the client, for `faultRatio` of the responses (default none). The
+   * stall and half-open times are scaled by `timeScale` like the profile's limits.
+   */
+  faults?: NetworkFaultsInput;
   signal?: AbortSignal;
 }
 
@@ -41,6 +50,14 @@ export interface PlatformProxyStats {
   cut: number;
   /** Responses ended by the idle timeout. */
   idleTimeouts: number;
+  /** Responses the network faults were applied to. */
+  faulted: number;
+  /** Responses a stall held back. */
+  stalls: number;
+  /** Responses that went half-open: bytes held back for good, no FIN, no RST. */
+  halfOpen: number;
+  /** Client sockets open now (half-open ones included): 0 once every client has gone. */
+  sockets: number;
 }
 
 export interface PlatformProxy {
@@ -48,6 +65,8 @@ export interface PlatformProxy {
   port: number;
   /** The composed, time-scaled profile the proxy applies. */
   profile: PlatformProfile;
+  /** The time-scaled network faults it applies (to `faultRatio` of the responses). */
+  faults: NetworkFaults;
   stats(): PlatformProxyStats;
   close(): Promise<void>;
 }
@@ -71,9 +90,13 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
   if (!Number.isFinite(addedDelayMs) || addedDelayMs < 0) {
     throw new InvalidConfigError('proxy options', [`addedDelayMs: must be a duration of 0 ms or more, got ${addedDelayMs}`]);
   }
+  const faults = scaleFaults(parseNetworkFaults(options.faults), options.timeScale ?? 1);
+  const faultsOn = hasFaults(faults);
+  const selectFaulted = createFaultSelector(faults.faultRatio);
+  const random = createRandom(faults.seed);
   const upstreamBase = upstream.pathname.replace(/\/+$/, '');
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-  const stats: PlatformProxyStats = { requests: 0, active: 0, refused: 0, cut: 0, idleTimeouts: 0 };
+  const stats: Omit<PlatformProxyStats, 'sockets'> = { requests: 0, active: 0, refused: 0, cut: 0, idleTimeouts: 0, faulted: 0, stalls: 0, halfOpen: 0 };
   const sockets = new Set<Socket>();
 
   const server = http.createServer({ noDelay: true, requestTimeout: 0 }, (req, res) => {
@@ -101,10 +124,21 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
     let pendingBytes = 0;
     let buffering: PlatformProfile['buffering'] = profile.buffering;
     let upstreamReq: http.ClientRequest | undefined;
+    let upstreamRes: http.IncomingMessage | undefined;
     let forwardTimer: NodeJS.Timeout | undefined;
-    // Everything towards the client goes through the delay line (immediate when no delay is added),
-    // so `headStarted` — not `res.headersSent` — says whether a head is on its way.
-    const down = createDelayLine(addedDelayMs);
+    const faulted = faultsOn && selectFaulted();
+    if (faulted) stats.faulted++;
+    // Everything towards the client goes through the link (immediate when there is no delay and no
+    // fault), so `headStarted` — not `res.headersSent` — says whether a head is on its way.
+    const down = createLink({
+      delayMs: addedDelayMs,
+      ...(faulted ? linkFaults(faults) : {}),
+      random,
+      onStall: () => stats.stalls++,
+      onHalfOpen: () => stats.halfOpen++,
+      // TCP's back-pressure: while the client's path holds bytes back, the upstream is not read.
+      onDrain: () => upstreamRes?.resume(),
+    });
     let headStarted = false;
     const out = {
       head(status: number, message: string | undefined, headers: http.OutgoingHttpHeaders): void {
@@ -116,9 +150,10 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
         });
       },
       write(chunk: Buffer): void {
-        down.push(() => {
-          if (!res.destroyed) res.write(chunk);
+        down.write(chunk, (slice) => {
+          if (!res.destroyed) res.write(slice);
         });
+        if (down.congested()) upstreamRes?.pause();
       },
       end(body?: string): void {
         down.push(() => {
@@ -200,7 +235,8 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
       if (done) return;
       upstreamReq = http.request(
         { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, path: upstreamBase + (req.url ?? '/'), method: req.method, headers, agent },
-        (upstreamRes) => {
+        (response) => {
+          upstreamRes = response;
           if (done) {
             upstreamRes.destroy();
             return;
@@ -264,9 +300,10 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
       down.clear();
       finish();
     });
-    // The request travels up with the same added delay as the response comes down.
-    if (addedDelayMs > 0) {
-      forwardTimer = setTimeout(forward, addedDelayMs);
+    // The request travels up with the same added delay (and jitter) as the response comes down.
+    const upDelayMs = addedDelayMs + (faulted && faults.jitterMs > 0 ? random() * faults.jitterMs : 0);
+    if (upDelayMs > 0) {
+      forwardTimer = setTimeout(forward, upDelayMs);
       forwardTimer.unref();
     } else {
       forward();
@@ -301,9 +338,26 @@ export async function startPlatformProxy(options: PlatformProxyOptions): Promise
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     profile,
-    stats: () => ({ ...stats }),
+    faults,
+    stats: () => ({ ...stats, sockets: sockets.size }),
     close,
   };
+}
+
+/** The faults as the link takes them. */
+function linkFaults(faults: NetworkFaults): LinkOptions {
+  const link: LinkOptions = { jitterMs: faults.jitterMs };
+  if (faults.bandwidthBytesPerSecond !== undefined) link.bytesPerSecond = faults.bandwidthBytesPerSecond;
+  if (faults.stallMs !== undefined) {
+    link.stall = {
+      durationMs: faults.stallMs,
+      ...(faults.stallAfterMs === undefined ? {} : { afterMs: faults.stallAfterMs }),
+      ...(faults.stallAfterBytes === undefined ? {} : { afterBytes: faults.stallAfterBytes }),
+    };
+  }
+  if (faults.halfOpenAfterMs !== undefined) link.halfOpen = { afterMs: faults.halfOpenAfterMs };
+  else if (faults.halfOpenAfterBytes !== undefined) link.halfOpen = { afterBytes: faults.halfOpenAfterBytes };
+  return link;
 }
 
 /** The upstream's response headers as the platform passes them on. */

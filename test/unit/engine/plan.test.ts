@@ -26,7 +26,7 @@ describe('parsePlan', () => {
     expect(plan.sse.reconnect).toEqual({ policy: 'browser', defaultRetryMs: 3_000, jitterMs: 1_000 });
     expect(plan.poll.intervalMs).toBe(3_000);
     expect(plan.workers).toBe('auto');
-    expect(plan.timeouts).toEqual({ connectMs: 10_000, headersMs: 10_000, idleMs: 0, pollRequestMs: 10_000 });
+    expect(plan.timeouts).toEqual({ connectMs: 10_000, headersMs: 10_000, idleMs: 90_000, pollRequestMs: 10_000 });
   });
 
   it('accepts k6-style stages, duration strings, per-user token minting and k6 thresholds', () => {

@@ -52,6 +52,48 @@ describe('streamsoak proxy', () => {
     expect(await running).toBe(130);
   });
 
+  it('applies the fault flags, time-scaled, and counts what they did', async () => {
+    const controller = new AbortController();
+    const stdout = captureStream();
+    const running = main(
+      ['proxy', '--upstream', upstream.url, '--profile', 'self-hosted', '--port', '0', '--time-scale', '0.1', '--stall-after', '3s', '--stall', '6s', '--jitter', '5ms', '--bandwidth', '1MB/s', '--fault-ratio', '1', '--fault-seed', '3'],
+      { stdout: stdout.stream, stderr: captureStream().stream, env: {}, signal: controller.signal },
+    );
+    const url = await waitForOutput(stdout.text, /streamsoak proxy: (http:\/\/\S+)/, { timeoutMs: 2_000 });
+    await waitForOutput(stdout.text, /Ctrl-C/, { timeoutMs: 2_000 });
+    expect(stdout.text()).toContain('network faults (every response):');
+    expect(stdout.text()).toMatch(/stall {9}600ms after 300ms/);
+    expect(stdout.text()).toMatch(/bandwidth {5}1MB\/s per response/);
+    const result = await fetchTimed(`${url}/sse?n=12&every=50`);
+    expect(result.ended).toBe('end');
+    const gaps = result.reads.slice(1).map((read, i) => read.atMs - (result.reads[i] as { atMs: number }).atMs);
+    expect(Math.max(...gaps)).toBeGreaterThan(400);
+    controller.abort();
+    expect(await running).toBe(130);
+    expect(stdout.text()).toContain('faults hit 1: 1 stalled, 0 went half-open');
+  });
+
+  it.each([
+    ['--jitter', ['--jitter', 'lots']],
+    ['--jitter', ['--jitter', '1m']],
+    ['--bandwidth', ['--bandwidth', 'fast']],
+    ['--bandwidth', ['--bandwidth', '0']],
+    ['--stall-after', ['--stall-after', 'soon', '--stall', '1s']],
+    ['--stall', ['--stall-after', '1s', '--stall', '0']],
+    ['--stall', ['--stall-after', '1s']],
+    ['--stall-after', ['--stall', '1s']],
+    ['--half-open-after', ['--half-open-after', '12 parsecs']],
+    ['--half-open-after', ['--half-open-after', '25h']],
+    ['--stall', ['--stall-after', '1s', '--stall', '48h']],
+    ['--fault-ratio', ['--fault-ratio', '2']],
+    ['--fault-ratio', ['--fault-ratio', '']],
+    ['--fault-seed', ['--fault-seed', '-4']],
+  ])('exits 2 naming %s on a bad fault flag: %j', async (flag, faultArgs) => {
+    const result = await runCli(['proxy', '--upstream', 'http://127.0.0.1:1', '--profile', 'self-hosted', '--port', '0', ...faultArgs], { env: {} });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(flag);
+  });
+
   it.each([
     [['proxy', '--upstream', 'http://127.0.0.1:1', '--profile', 'netlify', '--delay', 'soon']],
     [['proxy', '--profile', 'netlify']],
