@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 
-const ms = z.number().int().positive();
+// Past 2^31 − 1 ms Node's timers fire at once: a bigger limit would cut at 1 ms, not never.
+const ms = z.number().int().positive().max(2_147_483_647, 'at most 2147483647 ms (~24.8 days), the longest timer Node keeps');
 
 export const bufferingSchema = z.union([
   z.literal('none').describe('events pass through as they are written'),
