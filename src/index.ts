@@ -79,8 +79,19 @@ export {
   startNginx,
   findNginx,
   renderNginxTemplate,
+  networkFaultsSchema,
+  parseNetworkFaults,
 } from './platform/index.js';
-export type { PlatformProxy, PlatformProxyOptions, PlatformProxyStats, NginxOptions, NginxTemplate, RunningNginx } from './platform/index.js';
+export type {
+  PlatformProxy,
+  PlatformProxyOptions,
+  PlatformProxyStats,
+  NetworkFaults,
+  NetworkFaultsInput,
+  NginxOptions,
+  NginxTemplate,
+  RunningNginx,
+} from './platform/index.js';
 
 // --- engine: the Node load engine ---
 export {

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { parseDurationMs } from '../core/duration.js';
 import { InvalidConfigError } from '../core/errors.js';
 import { METRIC_NAMES } from '../core/metric-names.js';
@@ -16,26 +16,27 @@ import { parseOrThrow } from '../core/validate.js';
 /** A run must stop by itself: DESIGN.md, "Safety". */
 export const MAX_RUN_DURATION_MS = 24 * 3_600_000;
 
-function durationMs(what: string, options: { min?: number; max?: number } = {}) {
+// Messages leave the field out: the error's path names it.
+function durationMs(options: { min?: number; max?: number } = {}) {
   return z.union([z.string(), z.number()]).transform((value, ctx) => {
     const parsed = parseDurationMs(value);
     if (parsed === undefined) {
       const shown = String(value).length > 40 ? `${String(value).slice(0, 40)}…` : String(value);
-      ctx.addIssue({ code: 'custom', message: `${what}: "${shown}" is not a duration (e.g. 500ms, 30s, 5m, 1h30m)` });
+      ctx.addIssue({ code: 'custom', message: `"${shown}" is not a duration (e.g. 500ms, 30s, 5m, 1h30m)` });
       return z.NEVER;
     }
     // A timeout or a wait longer than the longest run means nothing (and past 2^31 ms Node's timers
     // fire at once): "1e300" or 400 digits is garbage, not "never".
     if (options.max === undefined && !(parsed <= MAX_RUN_DURATION_MS)) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be at most ${MAX_RUN_DURATION_MS} ms (24h), longer than any run` });
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_RUN_DURATION_MS} ms (24h), longer than any run` });
       return z.NEVER;
     }
     if (options.min !== undefined && parsed < options.min) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be at least ${options.min} ms` });
+      ctx.addIssue({ code: 'custom', message: `must be at least ${options.min} ms` });
       return z.NEVER;
     }
     if (options.max !== undefined && parsed > options.max) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be at most ${options.max} ms (24h): every run is bounded` });
+      ctx.addIssue({ code: 'custom', message: `must be at most ${options.max} ms (24h): every run is bounded` });
       return z.NEVER;
     }
     return parsed;
@@ -77,26 +78,26 @@ const authSchema = z.union([
     .strict(),
 ]);
 
-const stageSchema = z.object({ duration: durationMs('stage duration'), target: z.number().int().nonnegative().max(1_000_000) }).strict();
+const stageSchema = z.object({ duration: durationMs(), target: z.number().int().nonnegative().max(1_000_000) }).strict();
 
 const reconnectSchema = z.discriminatedUnion('policy', [
   z
     .object({
       /** EventSource's rules: the server's `retry`, 3 s by default, `Last-Event-ID`, stop on 204 / non-200 / wrong type. */
       policy: z.literal('browser'),
-      defaultRetryMs: durationMs('reconnect.defaultRetryMs').default(3_000),
+      defaultRetryMs: durationMs().default(3_000),
       /** Up to this much random delay added to each wait, so a dropped crowd does not return at once. */
-      jitterMs: durationMs('reconnect.jitterMs').default(1_000),
+      jitterMs: durationMs().default(1_000),
     })
     .strict(),
   z.object({ policy: z.literal('none') }).strict(),
   z
     .object({
       policy: z.literal('backoff'),
-      initialMs: durationMs('reconnect.initialMs', { min: 1 }).default(1_000),
-      maxMs: durationMs('reconnect.maxMs', { min: 1 }).default(30_000),
+      initialMs: durationMs({ min: 1 }).default(1_000),
+      maxMs: durationMs({ min: 1 }).default(30_000),
       factor: z.number().min(1).default(2),
-      jitterMs: durationMs('reconnect.jitterMs').default(1_000),
+      jitterMs: durationMs().default(1_000),
     })
     .strict(),
 ]);
@@ -108,7 +109,7 @@ const sseSchema = z
     stages: z.array(stageSchema).min(1).optional(),
     reconnect: reconnectSchema.default({ policy: 'browser', defaultRetryMs: 3_000, jitterMs: 1_000 }),
     /** Spread the first connections of `clients` (no stages) over this long instead of opening all at once. */
-    rampUpMs: durationMs('sse.rampUpMs').default(0),
+    rampUpMs: durationMs().default(0),
   })
   .strict();
 
@@ -116,15 +117,15 @@ const pollSchema = z
   .object({
     clients: z.number().int().nonnegative().max(1_000_000).default(0),
     /** 3 s by default: the troubleshooting guide's polling fallback. */
-    intervalMs: durationMs('poll.intervalMs', { min: 10 }).default(3_000),
+    intervalMs: durationMs({ min: 10 }).default(3_000),
     /** Each poll's intended start moves by up to ± this much; first polls are spread over one interval. */
-    jitterMs: durationMs('poll.jitterMs').default(0),
+    jitterMs: durationMs().default(0),
   })
   .strict();
 
 const thresholdItemSchema = z.union([
   z.string(),
-  z.object({ threshold: z.string(), abortOnFail: z.boolean().default(false), delayAbortEval: durationMs('delayAbortEval').optional() }).strict(),
+  z.object({ threshold: z.string(), abortOnFail: z.boolean().default(false), delayAbortEval: durationMs().optional() }).strict(),
 ]);
 
 const thresholdsSchema = z.record(z.string(), z.array(thresholdItemSchema).min(1)).superRefine((thresholds, ctx) => {
@@ -153,7 +154,7 @@ export const planSchema = z
     auth: authSchema.optional(),
     sse: sseSchema.default({ clients: 0, reconnect: { policy: 'browser', defaultRetryMs: 3_000, jitterMs: 1_000 }, rampUpMs: 0 }),
     poll: pollSchema.default({ clients: 0, intervalMs: 3_000, jitterMs: 0 }),
-    duration: durationMs('duration', { min: 1, max: MAX_RUN_DURATION_MS }),
+    duration: durationMs({ min: 1, max: MAX_RUN_DURATION_MS }),
     thresholds: thresholdsSchema.default({}),
     /** Stop the run early once the target is clearly failing. */
     bailout: z
@@ -178,8 +179,8 @@ export const planSchema = z
       .optional(),
     timeouts: z
       .object({
-        connectMs: durationMs('timeouts.connectMs', { min: 1 }).default(10_000),
-        headersMs: durationMs('timeouts.headersMs', { min: 1 }).default(10_000),
+        connectMs: durationMs({ min: 1 }).default(10_000),
+        headersMs: durationMs({ min: 1 }).default(10_000),
         /**
          * Our own end of a silent stream (`idle_timeout`): nothing, not even a heartbeat, for this
          * long. 90 s by default: longer than common proxy idle limits (nginx's proxy_read_timeout is
@@ -187,8 +188,8 @@ export const planSchema = z
          * (bytes stopped, no FIN) ends and is counted instead of hanging until the run ends. 0: never.
          * undici checks it on a coarse timer: expect up to ~1 s more.
          */
-        idleMs: durationMs('timeouts.idleMs').default(90_000),
-        pollRequestMs: durationMs('timeouts.pollRequestMs', { min: 1 }).default(10_000),
+        idleMs: durationMs().default(90_000),
+        pollRequestMs: durationMs({ min: 1 }).default(10_000),
       })
       .strict()
       .default({ connectMs: 10_000, headersMs: 10_000, idleMs: 90_000, pollRequestMs: 10_000 }),
@@ -229,9 +230,20 @@ export async function readPlanFile(file: string): Promise<unknown> {
   }
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = parseYamlStrictly(text);
   } catch (error) {
     throw new InvalidConfigError('plan', [`${file}: not valid YAML or JSON (${(error as Error).message})`], { cause: error });
   }
   return raw;
+}
+
+/**
+ * YAML (and so JSON), where a warning is an error too: an unknown tag (`!custom`) would otherwise
+ * be read as a plain string, and printed by the yaml package as a process warning.
+ */
+function parseYamlStrictly(text: string): unknown {
+  const document = parseDocument(text);
+  const problem = document.errors[0] ?? document.warnings[0];
+  if (problem) throw problem;
+  return document.toJS();
 }

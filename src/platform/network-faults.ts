@@ -101,17 +101,6 @@ export function createFaultSelector(ratio: number): () => boolean {
   };
 }
 
-/** A small seeded PRNG (mulberry32): uniform in [0, 1). */
-export function createRandom(seed: number = Math.floor(Math.random() * 2 ** 32)): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { B: 1, kB: 1_000, KB: 1_000, KiB: 1_024, MB: 1_000_000, MiB: 1_048_576, kbit: 125, Mbit: 125_000 };
 const SIZE = /^(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB|kbit|Mbit)?$/;

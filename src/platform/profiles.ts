@@ -4,7 +4,7 @@
  * `--profile cdn-buffering,vercel-hobby` is a CDN in front of a Vercel Hobby function.
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InvalidConfigError } from '../core/errors.js';
 import { BUILT_IN_PROFILES, platformProfileSchema, type PlatformProfile } from '../core/platform-profile.js';
@@ -34,7 +34,7 @@ export function parseProfileFile(text: string, where = 'profile file'): Platform
   let value: unknown;
   try {
     // YAML is a superset of JSON, so one parser reads both.
-    value = parseYaml(text);
+    value = parseYamlStrictly(text);
   } catch (error) {
     throw new InvalidConfigError(where, [`not YAML or JSON: ${(error as Error).message}`], { cause: error });
   }
@@ -154,4 +154,15 @@ export function scaleProfile(profile: PlatformProfile, timeScale: number): Platf
     ...(maxDurationMs === undefined ? {} : { maxDurationMs }),
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
   };
+}
+
+/**
+ * YAML (and so JSON), where a warning is an error too: an unknown tag (`!custom`) would otherwise
+ * be read as a plain string, and printed by the yaml package as a process warning.
+ */
+function parseYamlStrictly(text: string): unknown {
+  const document = parseDocument(text);
+  const problem = document.errors[0] ?? document.warnings[0];
+  if (problem) throw problem;
+  return document.toJS();
 }

@@ -12,8 +12,9 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { PlatformProfile } from '../core/platform-profile.js';
 import { InvalidConfigError } from '../core/errors.js';
+import { createRandom } from '../core/random.js';
 import { createLink, type LinkOptions } from './link.js';
-import { createFaultSelector, createRandom, hasFaults, parseNetworkFaults, scaleFaults, type NetworkFaults, type NetworkFaultsInput } from './network-faults.js';
+import { createFaultSelector, hasFaults, parseNetworkFaults, scaleFaults, type NetworkFaults, type NetworkFaultsInput } from './network-faults.js';
 import { composeProfiles, resolveProfileNames, scaleProfile } from './profiles.js';
 
 export interface PlatformProxyOptions {

@@ -4,7 +4,7 @@
  * 0, 99 when a threshold failed, 3 when a worker process was lost (the run is not trustworthy; it
  * wins over 99), 130 when interrupted (wins over both; results written in every case).
  */
-import { UsageError } from '../../core/errors.js';
+import { InvalidConfigError, UsageError } from '../../core/errors.js';
 import { createRunId, readPlanFile, parsePlan, runPlan, type Plan, type RunOutcome } from '../../engine/index.js';
 import type { MetricsSink } from '../../metrics/snapshot.js';
 import { finalizeResults, type FinalizeOptions } from '../../report/finalize.js';
@@ -65,6 +65,32 @@ export interface ParsedRunArgs {
   runId: string | undefined;
   remoteWriteUrls: string[];
   quiet: boolean;
+}
+
+// Plan fields a flag sets: an error on one names the flag the user typed, not only the field.
+const FLAG_FIELDS: ReadonlyArray<readonly [flag: string, field: string]> = [
+  ['url', 'target.baseUrl'],
+  ['origin', 'target.origin'],
+  ['ramp-up', 'sse.rampUpMs'],
+  ['reconnect', 'sse.reconnect.policy'],
+  ['poll-interval', 'poll.intervalMs'],
+  ['duration', 'duration'],
+  ['clock', 'clock'],
+  ['idle-timeout', 'timeouts.idleMs'],
+  ['send-as', 'auth.sendAs'],
+];
+
+function parsePlanNamingFlags(raw: Raw, values: Record<string, unknown>): Plan {
+  try {
+    return parsePlan(raw);
+  } catch (error) {
+    if (!(error instanceof InvalidConfigError)) throw error;
+    const issues = error.issues.map((line) => {
+      const flag = FLAG_FIELDS.find(([name, field]) => values[name] !== undefined && line.startsWith(`${field}:`));
+      return flag ? `--${flag[0]} (${flag[1]})${line.slice(flag[1].length)}` : line;
+    });
+    throw new InvalidConfigError('plan', issues, { cause: error });
+  }
 }
 
 export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Promise<ParsedRunArgs | 'help'> {
@@ -146,7 +172,7 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
   }
 
   return {
-    plan: parsePlan(raw),
+    plan: parsePlanNamingFlags(raw, values),
     resultsDir: values.results ?? 'results',
     runId: values['run-id'],
     remoteWriteUrls,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLink, createTokenBucket, HIGH_WATER_BYTES } from '../../../src/platform/link.js';
-import { createRandom } from '../../../src/platform/network-faults.js';
+import { createRandom } from '../../../src/core/random.js';
 
 /** What reached the client: each delivered slice, its text and when (fake ms since the start). */
 function recorder() {

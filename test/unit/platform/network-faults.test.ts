@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createFaultSelector, createRandom, hasFaults, parseByteRate, parseByteSize, parseNetworkFaults, scaleFaults } from '../../../src/platform/network-faults.js';
+import { createRandom } from '../../../src/core/random.js';
+import { createFaultSelector, hasFaults, parseByteRate, parseByteSize, parseNetworkFaults, scaleFaults } from '../../../src/platform/network-faults.js';
 
 describe('parseNetworkFaults', () => {
   it('defaults to no fault, hitting every response', () => {

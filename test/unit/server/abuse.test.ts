@@ -3,28 +3,17 @@
  * emit, token refusals that say why, ignored Last-Event-IDs, and the Node runner's request limits.
  * test/reliability/server-*.test.ts drives the same cases over real sockets against a child process.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signToken } from '../../../src/core/jwt.js';
-import { createReferenceApp, parseReferenceServerOptions, type ReferenceApp, type ReferenceServerOptions } from '../../../src/server/index.js';
+import { parseReferenceServerOptions, type ReferenceApp } from '../../../src/server/index.js';
 import { timeoutOptions } from '../../../src/server/node-server.js';
 import { readBodyLimited } from '../../../src/server/read-body.js';
 import { runCli } from '../../helpers/cli.js';
+import { appFactory, BASE } from './app-fixture.js';
 import { readSse } from './sse-reader.js';
 
 const SECRET = 'unit-abuse-secret';
-const BASE = 'http://api.test';
-let apps: ReferenceApp[] = [];
-
-function makeApp(options: Partial<ReferenceServerOptions> = {}): ReferenceApp {
-  const app = createReferenceApp({ jwtSecret: SECRET, heartbeatMs: 0, publishIntervalMs: 0, ...options });
-  apps.push(app);
-  return app;
-}
-
-afterEach(() => {
-  for (const app of apps) app.close();
-  apps = [];
-});
+const makeApp = appFactory(SECRET);
 
 const get = async (app: ReferenceApp, path: string, headers: Record<string, string> = {}): Promise<Response> => app.fetch(new Request(`${BASE}${path}`, { headers }));
 

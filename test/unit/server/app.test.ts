@@ -1,23 +1,12 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { signToken } from '../../../src/core/jwt.js';
-import { createReferenceApp, type ReferenceApp, type ReferenceServerOptions } from '../../../src/server/index.js';
+import type { ReferenceApp } from '../../../src/server/index.js';
 import { createTickStreamRef, formatTickId } from '../../../src/server/tick-ids.js';
+import { appFactory, BASE } from './app-fixture.js';
 import { payloadOf, readSse } from './sse-reader.js';
 
 const SECRET = 'unit-test-secret';
-const BASE = 'http://api.test';
-let apps: ReferenceApp[] = [];
-
-function makeApp(options: Partial<ReferenceServerOptions> = {}): ReferenceApp {
-  const app = createReferenceApp({ jwtSecret: SECRET, heartbeatMs: 0, publishIntervalMs: 0, ...options });
-  apps.push(app);
-  return app;
-}
-
-afterEach(() => {
-  for (const app of apps) app.close();
-  apps = [];
-});
+const makeApp = appFactory(SECRET);
 
 const token = (userId = 'u1', extra: { admin?: boolean; ttlSeconds?: number; now?: number } = {}): Promise<string> =>
   signToken({ userId, secret: SECRET, ...extra });
@@ -64,8 +53,7 @@ describe('authentication', () => {
 
   it('refuses a token that expired after it was first accepted (verified tokens are cached)', async () => {
     let now = Date.now();
-    const app = createReferenceApp({ jwtSecret: SECRET, heartbeatMs: 0, publishIntervalMs: 0 }, { now: () => now });
-    apps.push(app);
+    const app = makeApp({}, { now: () => now });
     const shortLived = await token('u1', { ttlSeconds: 60 });
     expect((await get(app, `/api/calls/poll?token=${shortLived}`)).status).toBe(200);
     now += 61_000;
