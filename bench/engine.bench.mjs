@@ -128,7 +128,8 @@ async function eventsourceClient() {
 // --- the bench ---------------------------------------------------------------------------------
 
 async function startServer(workers, tickMs) {
-  const child = spawn(process.execPath, [`${root}bin/streamsoak.js`, 'serve', '--port', '0', '--workers', String(workers), '--interval', String(tickMs), '--heartbeat', '15000'], {
+  // No stream cap: the bench measures how many streams the engine holds, not the server's guard.
+  const child = spawn(process.execPath, [`${root}bin/streamsoak.js`, 'serve', '--port', '0', '--workers', String(workers), '--interval', String(tickMs), '--heartbeat', '15000', '--max-connections', '0'], {
     env: { ...process.env, JWT_ACCESS_SECRET: SECRET },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
