@@ -38,6 +38,7 @@ export function diagnose(input: DiagnoseInput): Finding[] {
   findings.push(...diagnoseHarness(context));
   findings.push(...diagnoseDrops(context));
   findings.push(...diagnoseSilentStreams(context));
+  findings.push(...diagnoseProtocolErrors(context));
   findings.push(...diagnoseBuffering(context));
   findings.push(...diagnoseRefusals(context));
   findings.push(...diagnoseCors(context));
@@ -79,6 +80,25 @@ function diagnoseHarness({ records }: Context): Finding[] {
     remedy: HARNESS_REMEDY,
   });
   return findings;
+}
+
+/** Streams the engine ended because the target sent what no event stream may (the parser's caps). */
+function diagnoseProtocolErrors({ records }: Context): Finding[] {
+  const errors = records.filter((r) => r.reason === 'protocol_error');
+  if (errors.length === 0) return [];
+  const opened = records.filter((r) => r.openedAt !== undefined).length;
+  const byError = countBy(errors, (r) => r.error ?? 'no message');
+  return [
+    {
+      kind: 'protocol_error',
+      severity: 'problem',
+      title: 'The target sent a stream no client can read: lines or events that never end',
+      evidence: `${errors.length} of ${opened} open streams were ended by the harness as protocol_error: ${formatCounts(byError)}`,
+      remedy:
+        'end every line with a newline and every event with a blank line (`data: ...\\n\\n`); a body that is not an event stream ' +
+        'behind a `text/event-stream` header (an HTML error page, binary or compressed bytes: send `Content-Encoding: none`) reads as one endless line',
+    },
+  ];
 }
 
 function diagnoseBuffering(context: Context): Finding[] {

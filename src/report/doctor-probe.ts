@@ -53,6 +53,8 @@ export async function probeStream(url: string, options: ProbeOptions): Promise<S
   const probe: StreamProbe = { url, requestedAt: Date.now(), headers: {}, endedAt: 0, end: 'error', events: [], comments: 0, reads: 0 };
   const controller = new AbortController();
   let stoppedByUs = false;
+  // Past the parser's caps (a line or an event that never ends) the stream is unreadable: stop.
+  let protocolError: string | undefined;
   const stop = (): void => {
     stoppedByUs = true;
     controller.abort();
@@ -88,6 +90,10 @@ export async function probeStream(url: string, options: ProbeOptions): Promise<S
     probe.openedAt = Date.now();
     let read = 0;
     const parser = createSseParser({
+      onProtocolError(message) {
+        protocolError = message;
+        controller.abort();
+      },
       onEvent(event) {
         const payload = parseEventPayload(event.data);
         probe.events.push({
@@ -112,7 +118,10 @@ export async function probeStream(url: string, options: ProbeOptions): Promise<S
     parser.end();
     probe.end = 'ended';
   } catch (error) {
-    if (stoppedByUs) {
+    if (protocolError !== undefined) {
+      probe.end = 'error';
+      probe.error = `protocol error: ${protocolError}`;
+    } else if (stoppedByUs) {
       probe.end = probe.openedAt === undefined ? 'error' : 'held';
       if (probe.openedAt === undefined) probe.error = probe.interrupted ? 'interrupted before an answer' : `no answer within ${options.holdMs} ms`;
     } else {

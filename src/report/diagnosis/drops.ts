@@ -21,11 +21,17 @@ import {
 /**
  * Streams the target ended (not the plan, not the harness). `idle_timeout` is the engine's own end
  * of a silent stream (the plan's `timeouts.idleMs`): the silence is the target's, the cut is ours,
- * so it is left to `diagnoseSilentStreams`.
+ * so it is left to `diagnoseSilentStreams`. `protocol_error` is ours too, at a byte count: a stream
+ * of garbage at a steady rate would end at one age and read as a time limit, so it has its own finding.
  */
 function targetDrops(records: readonly ConnectionRecord[]): ConnectionRecord[] {
   return records.filter(
-    (r) => r.outcome === 'dropped' && r.openedAt !== undefined && reasonSide(r.reason as Reason) === 'target' && r.reason !== 'idle_timeout',
+    (r) =>
+      r.outcome === 'dropped' &&
+      r.openedAt !== undefined &&
+      reasonSide(r.reason as Reason) === 'target' &&
+      r.reason !== 'idle_timeout' &&
+      r.reason !== 'protocol_error',
   );
 }
 

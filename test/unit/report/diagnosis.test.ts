@@ -218,4 +218,13 @@ describe('diagnose', () => {
     const findings = diagnose({ records });
     expect(findings.map((f) => [f.kind, f.severity])).toEqual([['silent_streams', 'warning']]);
   });
+  it('reads streams ended at the parser cap as protocol errors, never as a time limit', () => {
+    // Garbage at a steady rate reaches the 1 MiB cap at one age: a perfect cluster, but of bytes, not time.
+    const error = 'a line longer than 1048576 characters';
+    const records = Array.from({ length: 30 }, (_, i) => stream(i * 100, 2_000, { reason: 'protocol_error', error, events: 0, eventReads: 0 }));
+    const findings = diagnose({ records });
+    expect(findings.map((f) => f.kind)).toEqual(['protocol_error']);
+    expect(findings[0]?.evidence).toBe(`30 of 30 open streams were ended by the harness as protocol_error: ${error} ×30`);
+    expect(findings[0]?.remedy).toContain('blank line');
+  });
 });
