@@ -60,6 +60,8 @@ export interface Comparison {
   thresholds: { baselinePassed: boolean; currentPassed: boolean; newlyFailed: string[] };
   /** Limits naming a metric neither run has: most likely a typo, which must not pass CI silently. */
   unmatchedLimits: string[];
+  /** Runs whose harness lost a worker (`harness.trustworthy: false`): their figures prove nothing either way. */
+  untrustworthy: string[];
 }
 
 const HIGHER_IS_BETTER = new Set(['sse_connects', 'sse_events', 'poll_events', 'sse_open_connections']);
@@ -273,6 +275,10 @@ export function compareRuns(baseline: Summary, current: Summary, limits: Regress
     regressions: rows.filter((row) => row.regression),
     unmatchedLimits: limits.filter((limit) => !baseline.metrics[limit.metric] && !current.metrics[limit.metric]).map((limit) => limit.key),
     thresholds: { baselinePassed: baseline.thresholdsPassed, currentPassed: current.thresholdsPassed, newlyFailed },
+    untrustworthy: [
+      ...(baseline.harness?.trustworthy === false ? [`baseline ${baseline.runId}`] : []),
+      ...(current.harness?.trustworthy === false ? [`current ${current.runId}`] : []),
+    ],
   };
 }
 
@@ -314,6 +320,9 @@ export function formatComparison(comparison: Comparison): string {
       thresholds.newlyFailed.length > 0 ? ` (newly failed: ${thresholds.newlyFailed.join('; ')})` : ''
     }`,
   );
+  if (comparison.untrustworthy.length > 0) {
+    lines.push(`NOT TRUSTWORTHY: the harness lost a worker process during ${comparison.untrustworthy.join(' and ')} (see its summary's warnings): run it again`);
+  }
   lines.push(
     comparison.regressions.length === 0
       ? 'No regression past the limits.'

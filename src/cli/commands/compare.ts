@@ -1,6 +1,7 @@
 /**
  * `streamsoak compare BASELINE CURRENT [--max-regression LIMITS] [--json]`: what got better and
- * worse between two runs. Exit 1 on a regression past the limits, 0 otherwise, 2 on bad usage
+ * worse between two runs. Exit 1 on a regression past the limits (or a run whose harness lost a
+ * worker: not trustworthy), 0 otherwise, 2 on bad usage
  * (including a missing or unreadable results folder: a CI job must not read that as a regression).
  */
 import { StreamsoakError, UsageError } from '../../core/errors.js';
@@ -12,7 +13,8 @@ import { EXIT, println, type CliIo } from '../io.js';
 const USAGE = `usage: streamsoak compare BASELINE CURRENT [--max-regression LIMITS] [--json]
 
 BASELINE and CURRENT are results folders or summary.json files. Prints what got better and worse;
-exits 1 when a metric got worse past its limit, 0 otherwise, 2 on bad usage.
+exits 1 when a metric got worse past its limit or a run is not trustworthy (its harness lost a
+worker), 0 otherwise, 2 on bad usage.
 
 options:
   --max-regression LIMITS  comma-separated METRIC[.STAT]=LIMIT, replacing the defaults. A LIMIT is
@@ -59,5 +61,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--max-regression names metrics neither run recorded: ${comparison.unmatchedLimits.join(', ')}`);
   }
   println(io.stdout, parsed.values.json ? JSON.stringify(comparison, null, 2) : formatComparison(comparison));
-  return comparison.regressions.length > 0 ? EXIT.error : EXIT.ok;
+  // A run whose harness lost a worker measured less load than planned: it can pass nothing.
+  return comparison.regressions.length > 0 || comparison.untrustworthy.length > 0 ? EXIT.error : EXIT.ok;
 }

@@ -73,6 +73,16 @@ describe('metricDirection', () => {
 });
 
 describe('compareRuns', () => {
+  it('calls a run whose harness lost a worker untrustworthy, whatever its figures', () => {
+    const same = compareRuns(BASE, variant(() => undefined));
+    expect(same.untrustworthy).toEqual([]);
+    const lost = compareRuns(BASE, variant((summary) => {
+      summary.harness = { ...summary.harness, workersLost: 1, trustworthy: false } as Summary['harness'];
+    }));
+    expect(lost.regressions).toEqual([]);
+    expect(lost.untrustworthy).toEqual(['current current']);
+    expect(formatComparison(lost)).toContain('NOT TRUSTWORTHY: the harness lost a worker process during current current');
+  });
   it('finds no regression between a run and itself', () => {
     const comparison = compareRuns(BASE, structuredClone(BASE));
     expect(comparison.regressions).toEqual([]);
