@@ -107,7 +107,8 @@ export function formatRunSummary(summary: Summary, outDir: string): string[] {
   if (summary.harness) {
     const h = summary.harness;
     lines.push(
-      `  harness  ${h.workers} worker${h.workers === 1 ? '' : 's'}, event-loop delay p99 ${ms(h.eventLoopDelayMs?.p99 ?? null)}, cpu avg ${Math.round(h.cpuPercent?.avg ?? 0)}%${h.bottleneck ? ' — BOTTLENECK' : ''}`,
+      `  harness  ${h.workers} worker${h.workers === 1 ? '' : 's'}, event-loop delay p99 ${ms(h.eventLoopDelayMs?.p99 ?? null)}, cpu avg ${Math.round(h.cpuPercent?.avg ?? 0)}%${h.bottleneck ? ' — BOTTLENECK' : ''}` +
+        (h.workersLost ? ` — ${h.workersLost} WORKER${h.workersLost === 1 ? '' : 'S'} LOST: not trustworthy` : ''),
     );
   }
   for (const result of summary.thresholds) {

@@ -181,7 +181,8 @@ export function renderRunFacts(summary: Summary): string {
     ['machine', `${machine.cpus} × ${machine.cpuModel ?? 'cpu'}, ${formatBytes(machine.totalMemoryBytes)}, ${machine.platform}/${machine.arch}, ${machine.runtime}`],
   ];
   if (harness) {
-    facts.push(['harness', `${harness.workers} worker(s), peak RSS ${formatBytes(harness.peakRssBytes)}`]);
+    const lost = harness.workersLost ? `, ${harness.workersLost} lost mid-run: NOT TRUSTWORTHY` : '';
+    facts.push(['harness', `${harness.workers} worker(s)${lost}, peak RSS ${formatBytes(harness.peakRssBytes)}`]);
     if (harness.eventLoopDelayMs) facts.push(['event-loop delay', `p50 ${formatMs(harness.eventLoopDelayMs.p50)}, p99 ${formatMs(harness.eventLoopDelayMs.p99)}, max ${formatMs(harness.eventLoopDelayMs.max)}`]);
     if (harness.cpuPercent) facts.push(['harness CPU', `avg ${formatNumber(harness.cpuPercent.avg, 0)} %, max ${formatNumber(harness.cpuPercent.max, 0)} %`]);
   }

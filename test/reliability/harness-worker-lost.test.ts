@@ -74,6 +74,9 @@ describe('a worker process killed mid-run', () => {
       // The summary says so: the field, and a warning naming the worker, its pid, the signal and the count.
       expect(summary.harness?.workersLost).toBe(1);
       expect(summary.harness?.trustworthy).toBe(false);
+      // ...and so do the terminal and the report.
+      expect(run.output()).toMatch(/1 WORKER LOST: not trustworthy/);
+      expect(await readFile(join(outDir, 'report.html'), 'utf8')).toContain('1 lost mid-run: NOT TRUSTWORTHY');
       const warning = summary.warnings.find((line) => line.includes('client_worker_lost')) ?? '';
       const named = /^worker (\d) \(pid (\d+)\) was killed by SIGKILL at [\d.]+ s: (\d+) attempts in flight/.exec(warning);
       expect(named, summary.warnings.join('\n')).not.toBeNull();
