@@ -3,17 +3,7 @@
  * time, in the order pushed. It is a delay, not a buffer: each chunk leaves on its own schedule, so
  * a stream that arrives as separate writes still reaches the client as separate writes. One timer
  * per queue, armed for the head of the queue only.
- *
- * `createDelayLine` is the plain fixed delay (`addedDelayMs`): every action runs `delayMs` after it
- * was pushed.
  */
-
-export interface DelayLine {
-  /** Runs `action` `delayMs` from now, after everything pushed before it (at once when `delayMs` is 0). */
-  push(action: () => void): void;
-  /** Drops what is still waiting (the response is gone). */
-  clear(): void;
-}
 
 export interface TimedQueue {
   /**
@@ -94,13 +84,5 @@ export function createTimedQueue(now: () => number = () => performance.now(), on
       head = 0;
       pending = 0;
     },
-  };
-}
-
-export function createDelayLine(delayMs: number, now: () => number = () => performance.now()): DelayLine {
-  const queue = createTimedQueue(now);
-  return {
-    push: (action) => queue.at(now() + Math.max(0, delayMs), action),
-    clear: () => queue.clear(),
   };
 }

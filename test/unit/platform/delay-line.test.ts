@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createDelayLine } from '../../../src/platform/delay-line.js';
+import { createLink } from '../../../src/platform/link.js';
 
-describe('createDelayLine', () => {
+// A link with only a delay (`addedDelayMs`): the timed queue of delay-line.ts on its own.
+describe('a link with a fixed delay', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
   });
@@ -10,7 +11,7 @@ describe('createDelayLine', () => {
   });
 
   it('runs each action the delay after it was pushed, in order, each on its own schedule (no batching)', () => {
-    const line = createDelayLine(40);
+    const line = createLink({ delayMs: 40 });
     const ran: Array<[string, number]> = [];
     const at = (label: string) => () => ran.push([label, performance.now()]);
     line.push(at('head'));
@@ -30,7 +31,7 @@ describe('createDelayLine', () => {
   });
 
   it('keeps order and schedule on a stream that never lets the queue empty (the spent front is cut off)', () => {
-    const line = createDelayLine(40);
+    const line = createLink({ delayMs: 40 });
     const ran: Array<[number, number]> = [];
     // One action a millisecond for 5 s: 40 are always waiting, so the queue never drains.
     for (let i = 0; i < 5_000; i++) {
@@ -44,9 +45,9 @@ describe('createDelayLine', () => {
 
   it('runs at once with no delay, and drops what waits when cleared', () => {
     const ran: string[] = [];
-    createDelayLine(0).push(() => ran.push('now'));
+    createLink({ delayMs: 0 }).push(() => ran.push('now'));
     expect(ran).toEqual(['now']);
-    const line = createDelayLine(20);
+    const line = createLink({ delayMs: 20 });
     line.push(() => ran.push('never'));
     line.clear();
     vi.advanceTimersByTime(100);
