@@ -6,6 +6,12 @@
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
 
+/**
+ * The longest delay a timer keeps: past 2^31 − 1 ms (~24.8 days) Node's setTimeout fires after
+ * 1 ms instead, so a longer limit would act at once, not never.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Milliseconds, or `undefined` when `text` is not a duration. */
 export function parseDurationMs(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;

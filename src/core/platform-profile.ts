@@ -6,9 +6,10 @@
  * This is the one file of core/ that uses zod (pure JS, no Node API). k6 scenarios never import it.
  */
 import { z } from 'zod';
+import { MAX_TIMER_MS } from './duration.js';
 
-// Past 2^31 − 1 ms Node's timers fire at once: a bigger limit would cut at 1 ms, not never.
-const ms = z.number().int().positive().max(2_147_483_647, 'at most 2147483647 ms (~24.8 days), the longest timer Node keeps');
+// Past MAX_TIMER_MS Node's timers fire at once: a bigger limit would cut at 1 ms, not never.
+const ms = z.number().int().positive().max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (~24.8 days), the longest timer Node keeps`);
 
 export const bufferingSchema = z.union([
   z.literal('none').describe('events pass through as they are written'),

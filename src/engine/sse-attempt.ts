@@ -18,6 +18,7 @@
  * of the target) or the engine: it ends the attempt the same way, with what was thrown in `error`.
  */
 import type { Dispatcher } from 'undici';
+import { MAX_TIMER_MS } from '../core/duration.js';
 import { parseEventPayload, type SequenceTracker } from '../core/event-payload.js';
 import { reasonForStatus, type Reason } from '../core/reasons.js';
 import { createSseParser, type SseEvent, type SseParser, type SseParserHandlers } from '../core/sse-parser.js';
@@ -57,8 +58,6 @@ export interface SseAttemptInit {
 }
 
 const RESERVOIR_SIZE = 16;
-/** The longest delay a Node timer takes as given. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** `text/event-stream`, with or without parameters (`; charset=utf-8`). */
 export function isEventStreamType(contentType: string | undefined): boolean {

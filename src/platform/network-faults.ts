@@ -11,7 +11,10 @@ import { z } from 'zod';
 import { InvalidConfigError } from '../core/errors.js';
 import { parseOrThrow } from '../core/validate.js';
 
-const ms = z.number().min(0).max(86_400_000);
+/** A fault time past a day is a typo: every run is bounded by 24 h. */
+export const MAX_FAULT_MS = 86_400_000;
+
+const ms = z.number().min(0).max(MAX_FAULT_MS);
 const bytes = z.number().int().min(0);
 
 export const networkFaultsSchema = z
@@ -25,7 +28,7 @@ export const networkFaultsSchema = z
     /** ...or once this many body bytes have left towards the client. */
     stallAfterBytes: bytes.optional(),
     /** For how long nothing leaves; then the bytes held back leave, in order. */
-    stallMs: z.number().positive().max(86_400_000).optional(),
+    stallMs: z.number().positive().max(MAX_FAULT_MS).optional(),
     /** From this long after the request, nothing more leaves: no bytes, no FIN, no RST... */
     halfOpenAfterMs: ms.optional(),
     /** ...or once this many body bytes have left. */

@@ -5,11 +5,12 @@
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../core/validate.js';
+import { MAX_TIMER_MS } from '../core/duration.js';
 import { MAX_TICK_INTERVAL_MS, MIN_TICK_INTERVAL_MS } from './tick-ids.js';
 
 const ms = z.number().int().nonnegative();
-/** Timer delays: setTimeout takes at most 2^31 - 1 ms and fires at once (after 1 ms) past that. */
-const timerMs = ms.max(2_147_483_647);
+/** Timer delays: at most what setTimeout keeps. */
+const timerMs = ms.max(MAX_TIMER_MS);
 
 export const referenceServerOptionsSchema = z
   .object({

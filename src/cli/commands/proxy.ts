@@ -6,7 +6,7 @@
 import { formatDurationMs, parseDurationMs } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import type { PlatformProfile } from '../../core/platform-profile.js';
-import { formatByteRate, parseByteRate, parseByteSize, resolveProfiles, startPlatformProxy, type NetworkFaults, type NetworkFaultsInput } from '../../platform/index.js';
+import { MAX_FAULT_MS, formatByteRate, parseByteRate, parseByteSize, resolveProfiles, startPlatformProxy, type NetworkFaults, type NetworkFaultsInput } from '../../platform/index.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag, parsePositiveNumberFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 
@@ -103,9 +103,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   println(io.stdout, `streamsoak proxy: stopped after ${stats.requests} requests (${stats.cut} cut by the time limit, ${stats.idleTimeouts} idle timeouts, ${stats.refused} refused${faulted})`);
   return EXIT.interrupted;
 }
-
-/** A fault time past a day is a typo: every run is bounded by 24 h. */
-const MAX_FAULT_MS = 86_400_000;
 
 type FaultFlags = Partial<Record<'jitter' | 'bandwidth' | 'stall-after' | 'stall' | 'half-open-after' | 'fault-ratio' | 'fault-seed', string>>;
 
