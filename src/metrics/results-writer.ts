@@ -81,7 +81,7 @@ function endStream(stream: WriteStream): Promise<void> {
 }
 
 export async function createResultsWriter(outDir: string, timeline: { startedAt: number; intervalMs: number }): Promise<ResultsWriter> {
-  await mkdir(outDir, { recursive: true });
+  await makeFolder(outDir);
   const connections = createWriteStream(join(outDir, RESULT_FILES.connections), { encoding: 'utf8' });
   const timelineStream = createWriteStream(join(outDir, RESULT_FILES.timeline), { encoding: 'utf8' });
   timelineStream.write(

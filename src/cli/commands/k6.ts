@@ -3,12 +3,13 @@
  * same outputs as a Node run (testid/engine labels, remote write, results/<run>/summary.json).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MissingToolError, UsageError } from '../../core/errors.js';
 import { DEFAULT_BUNDLE_DIR, SCENARIO_NAMES, buildScenarios, isScenarioName, type ScenarioName } from '../../k6/build.js';
 import { DEFAULT_REMOTE_WRITE_URL, K6_INSTALL_HELP, buildK6Invocation, findExecutable, spawnK6 } from '../../k6/runner.js';
 import { RESULT_FILES, summarySchema } from '../../metrics/results-schema.js';
+import { checkResultsFolder } from '../../metrics/results-writer.js';
 import { VERSION } from '../../version.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
@@ -150,7 +151,8 @@ async function runScenario(args: string[], io: CliIo): Promise<number> {
   // The run is named after its results folder: `results/k6-<scenario>-<UTC time>` unless --results.
   const resultsDir = path.resolve(io.cwd, values.results ?? path.join('results', `k6-${scenario}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`));
   const runId = path.basename(resultsDir);
-  await mkdir(resultsDir, { recursive: true });
+  // As `run` does: a folder that cannot be written fails before k6 sends anything (exit 2).
+  await checkResultsFolder(resultsDir);
   const invocation = buildK6Invocation({
     scenario,
     bundleFile,
