@@ -8,6 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startLoadWorker, type LoadWorker, type LoadWorkerOptions } from './load-worker.js';
+import type { ConnectionRecord } from '../metrics/results-schema.js';
 import type { WorkerReport } from './recorder.js';
 import type { FromWorker, ToWorker } from './worker-process.js';
 
@@ -72,13 +73,27 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
   };
   // Reports are data, not answers: one that arrives late is kept for the next collect, never lost.
   const reports: WorkerReport[] = [];
+  // The last report arrives in parts (worker-process.ts): its records first, then `stopped` with the
+  // rest. Parts count only once `stopped` completes them; a worker lost between the two leaves its
+  // attempts in flight, recorded once as lost, never twice.
+  let finalParts: ConnectionRecord[][] = [];
+  let lastMessageAt = Date.now();
   child.on('message', (message: FromWorker) => {
+    lastMessageAt = Date.now();
     if (message.type === 'error') {
       onProblem(`worker ${index}: ${message.message}`);
       return;
     }
-    if (message.type === 'report' || message.type === 'stopped') reports.push(message.report);
-    if (message.type === 'stopped') handedOver = true;
+    if (message.type === 'records') {
+      finalParts.push(message.records);
+      return;
+    }
+    if (message.type === 'report') reports.push(message.report);
+    if (message.type === 'stopped') {
+      reports.push({ ...message.report, records: [...finalParts.flat(), ...message.report.records] });
+      finalParts = [];
+      handedOver = true;
+    }
     waiting.get(message.type)?.shift()?.(message);
   });
   child.on('exit', (code) => {
@@ -95,15 +110,32 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
     if (!handedOver) loss = { at: Date.now(), pid: child.pid, code, signal };
   });
 
-  function request(message: ToWorker, reply: FromWorker['type'], timeoutMs: number): Promise<FromWorker | undefined> {
+  /**
+   * Sends `message` and waits for `reply`, at most `timeoutMs`; with `progressAt`, the wait is
+   * measured from the last sign of progress instead (a worker still handing over parts is not late).
+   */
+  function request(
+    message: ToWorker,
+    reply: FromWorker['type'],
+    timeoutMs: number,
+    progressAt?: () => number,
+  ): Promise<FromWorker | undefined> {
     if (exited || !child.connected) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const sentAt = Date.now();
+      const expire = (): void => {
+        const since = Math.max(sentAt, progressAt?.() ?? sentAt);
+        if (Date.now() - since < timeoutMs) {
+          timer = setTimeout(expire, since + timeoutMs - Date.now());
+          timer.unref();
+          return;
+        }
         const queue = waiting.get(reply);
         const at = queue?.indexOf(done) ?? -1;
         if (at >= 0) queue?.splice(at, 1);
         resolve(undefined);
-      }, timeoutMs);
+      };
+      let timer = setTimeout(expire, timeoutMs);
       timer.unref();
       const done = (answer: FromWorker | undefined): void => {
         clearTimeout(timer);
@@ -145,7 +177,13 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
       return reports.splice(0);
     },
     async stop() {
-      await request({ type: 'stop' }, 'stopped', STOP_TIMEOUT_MS);
+      const answer = await request({ type: 'stop' }, 'stopped', STOP_TIMEOUT_MS, () => lastMessageAt);
+      if (answer === undefined && !exited && !handedOver) {
+        onProblem(
+          `worker ${index} sent no part of its last report for ${STOP_TIMEOUT_MS / 1000} s after it was asked to stop: ` +
+            'the coordinator gave up waiting and killed it (its attempts in flight are recorded as client_worker_lost)',
+        );
+      }
       if (!closed) {
         // A worker that does not go within 5 s of its last report (or of no answer) is killed: it
         // must not outlive the run. Killed before its report, it is lost like any other.
