@@ -58,7 +58,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/report/**', '**/server/**', '**/cli/**'], message: 'engine/ never imports report/, server/ or cli/.' }] },
+        { patterns: [{ group: ['**/report/**', '**/doctor/**', '**/diagnosis/**', '**/server/**', '**/platform/**', '**/cli/**'], message: 'engine/ never imports report/, doctor/, diagnosis/, server/, platform/ or cli/ (docs/architecture.md).' }] },
       ],
     },
   },

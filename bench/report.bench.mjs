@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 
-const { writeHtmlReport } = await import(new URL('../dist/report/html-report.js', import.meta.url).href);
+const { writeHtmlReport } = await import(new URL('../dist/report/html/html-report.js', import.meta.url).href);
 
 const RECORDS = Number(process.env.REPORT_BENCH_RECORDS ?? 60_000);
 const DURATION_S = 600;

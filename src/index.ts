@@ -36,8 +36,8 @@ export {
   timelineSchema,
   RESULTS_SCHEMA_VERSION,
   RESULT_FILES,
-} from './metrics/results-schema.js';
-export type { ConnectionRecord, Summary, Timeline, TimelinePoint, Finding } from './metrics/results-schema.js';
+} from './results/schema.js';
+export type { ConnectionRecord, Summary, Timeline, TimelinePoint, Finding } from './results/schema.js';
 
 // --- metrics: Prometheus remote write (live metrics; dashboards are written by `streamsoak dashboards`) ---
 export { createRemoteWriteSink, DEFAULT_PUSH_INTERVAL_MS } from './metrics/remote-write.js';
@@ -106,7 +106,7 @@ export {
 export type { Plan, PlanInput, ProgressUpdate, RunOutcome, RunPlanOptions } from './engine/index.js';
 export { estimateClockOffset, measureClockOffset } from './engine/clock-offset.js';
 export type { ClockEstimate, ClockMeasurement, ClockSample, MeasureClockOptions } from './engine/clock-offset.js';
-export { formatClockNote, isLatencyKnown, LATENCY_UNKNOWN_NOTE } from './metrics/clock-note.js';
+export { formatClockNote, isLatencyKnown, LATENCY_UNKNOWN_NOTE } from './results/clock-note.js';
 export { createHistogram, encodeHistogram, mergeEncodedHistogram, trendStats } from './metrics/histogram.js';
 export { createRunAggregate } from './metrics/run-aggregate.js';
 export type { RunAggregate } from './metrics/run-aggregate.js';
@@ -115,8 +115,8 @@ export { parseThresholdExpression, parseThresholdMetricKey, evaluateThreshold } 
 export type { ThresholdExpression, ThresholdInput, ThresholdOperator } from './core/thresholds.js';
 
 // --- report: HTML report, JUnit, compare, doctor, plan ---
-export { renderHtmlReport, writeHtmlReport } from './report/html-report.js';
-export type { HtmlReportInput } from './report/html-report.js';
+export { renderHtmlReport, writeHtmlReport } from './report/html/html-report.js';
+export type { HtmlReportInput } from './report/html/html-report.js';
 export { formatJunit, writeJunit } from './report/junit.js';
 export { compareRuns, parseRegressionLimits, defaultRegressionLimits, formatComparison, metricDirection, DEFAULT_REGRESSION_LIMITS } from './report/compare.js';
 export type { Comparison, ComparisonRow, Direction, RegressionLimit, RegressionLimits } from './report/compare.js';
@@ -124,11 +124,11 @@ export { planCapacity, formatCapacityPlan } from './report/capacity-plan.js';
 export type { CapacityInput, CapacityPlan, MeasuredRun, ServiceVerdict, TierVerdict } from './report/capacity-plan.js';
 export { loadManagedServices, managedServicesCatalogSchema } from './report/managed-services.js';
 export type { ManagedServicesCatalog, ManagedService, ManagedTier } from './report/managed-services.js';
-export { readSummary, readTimeline, readConnectionRecords } from './report/results-folder.js';
-export { diagnose } from './report/diagnosis.js';
-export type { DiagnoseInput } from './report/diagnosis.js';
-export { runDoctor, formatDoctorReport, resolveDoctorUrls, DEFAULT_HOLD_MS } from './report/doctor.js';
-export type { DoctorOptions, DoctorResult, DoctorCheck, DoctorStep, CheckStatus, CheckId, DecisionStep } from './report/doctor.js';
+export { readSummary, readTimeline, readConnectionRecords } from './results/reader.js';
+export { diagnose } from './diagnosis/diagnose.js';
+export type { DiagnoseInput } from './diagnosis/diagnose.js';
+export { runDoctor, formatDoctorReport, resolveDoctorUrls, DEFAULT_HOLD_MS } from './doctor/doctor.js';
+export type { DoctorOptions, DoctorResult, DoctorCheck, DoctorStep, CheckStatus, CheckId, DecisionStep } from './doctor/doctor.js';
 
 // --- k6: scenario bundles and the k6 runner wrapper ---
 export { buildScenarios, SCENARIO_NAMES, isScenarioName, K6_ESBUILD_TARGET } from './k6/build.js';

@@ -1,6 +1,6 @@
 /**
  * Turns k6's end-of-test data (what `handleSummary(data)` receives) into streamsoak's `summary.json`
- * (`src/metrics/results-schema.ts`, engine `k6`), so `streamsoak report` and `compare` read k6 runs
+ * (`src/results/schema.ts`, engine `k6`), so `streamsoak report` and `compare` read k6 runs
  * as they read Node ones. Pure, and free of zod: it is bundled into k6 scripts; the tests validate
  * its output against the schema.
  *

@@ -5,8 +5,8 @@
  */
 import { formatDurationMs } from '../core/duration.js';
 import type { ProgressUpdate } from '../engine/progress-update.js';
-import { formatClockNote, isLatencyKnown } from '../metrics/clock-note.js';
-import type { Summary } from '../metrics/results-schema.js';
+import { formatClockNote, isLatencyKnown } from '../results/clock-note.js';
+import type { Summary } from '../results/schema.js';
 
 export interface ProgressRenderer {
   update(update: ProgressUpdate): void;

@@ -15,7 +15,7 @@
  * instant in [now, now + 1): half that resolution is added to the centre and to the uncertainty.
  */
 import { Client } from 'undici';
-import { round3 } from '../metrics/round.js';
+import { round3 } from '../results/round.js';
 import { nowMs } from './sse-attempt.js';
 
 /** One exchange, all in epoch ms: `t0`/`t1` on the client's clock, `serverNowMs` on the server's. */

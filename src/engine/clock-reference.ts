@@ -8,8 +8,8 @@
  * - unknown: no clock reference (`none`, or no usable `/api/time`): latency would be off by an
  *   unknown offset, so none is recorded; drops, buffering and limits are measured as ever.
  */
-import { LATENCY_UNKNOWN_NOTE, formatClockNote, formatUncertaintyMs, type SummaryClock } from '../metrics/clock-note.js';
-import { round3 } from '../metrics/round.js';
+import { LATENCY_UNKNOWN_NOTE, formatClockNote, formatUncertaintyMs, type SummaryClock } from '../results/clock-note.js';
+import { round3 } from '../results/round.js';
 import { measureClockOffset, type ClockEstimate, type MeasureClockOptions } from './clock-offset.js';
 import type { Plan } from './plan.js';
 

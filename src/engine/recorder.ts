@@ -12,8 +12,8 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { CounterName, TrendName } from '../core/metric-names.js';
 import { TRENDS } from '../core/metric-names.js';
 import { createHistogram, encodeHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
-import type { ConnectionRecord } from '../metrics/results-schema.js';
-import { round3 } from '../metrics/round.js';
+import type { ConnectionRecord } from '../results/schema.js';
+import { round3 } from '../results/round.js';
 import { counterKey, type AggregateInput, type DelayStats, type SSE_ATTEMPTS } from '../metrics/run-aggregate.js';
 
 export type CounterKey = CounterName | typeof SSE_ATTEMPTS;

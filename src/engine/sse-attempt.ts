@@ -22,8 +22,8 @@ import { MAX_TIMER_MS } from '../core/duration.js';
 import { parseEventPayload, type SequenceTracker } from '../core/event-payload.js';
 import { reasonForStatus, type Reason } from '../core/reasons.js';
 import { createSseParser, type SseEvent, type SseParser, type SseParserHandlers } from '../core/sse-parser.js';
-import type { ConnectionRecord } from '../metrics/results-schema.js';
-import { round3 } from '../metrics/round.js';
+import type { ConnectionRecord } from '../results/schema.js';
+import { round3 } from '../results/round.js';
 import { classifyConnectError, classifyDropError, describeError } from './classify-error.js';
 import type { Recorder } from './recorder.js';
 

@@ -6,8 +6,8 @@
  * never per-event data), and when the worker is lost writes one `client_worker_lost` record for each.
  * Attempts the worker started after its last report cannot be known: the summary says so.
  */
-import type { ConnectionRecord } from '../metrics/results-schema.js';
-import { round3 } from '../metrics/round.js';
+import type { ConnectionRecord } from '../results/schema.js';
+import { round3 } from '../results/round.js';
 import type { StartedAttempt, WorkerReport } from './recorder.js';
 import type { WorkerLoss } from './worker-pool.js';
 

@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startLoadWorker, type LoadWorker, type LoadWorkerOptions } from './load-worker.js';
-import type { ConnectionRecord } from '../metrics/results-schema.js';
+import type { ConnectionRecord } from '../results/schema.js';
 import type { WorkerReport } from './recorder.js';
 import type { FromWorker, ToWorker } from './worker-process.js';
 

@@ -12,7 +12,7 @@
  */
 import { startLoadWorker, type LoadWorker, type LoadWorkerOptions } from './load-worker.js';
 import type { WorkerReport } from './recorder.js';
-import type { ConnectionRecord } from '../metrics/results-schema.js';
+import type { ConnectionRecord } from '../results/schema.js';
 
 export type ToWorker = { type: 'start'; options: LoadWorkerOptions } | { type: 'collect' } | { type: 'stop' };
 export type FromWorker =

@@ -6,8 +6,8 @@
  */
 import { METRIC_LABELS, TRENDS, type CounterName, type GaugeName, type TrendName } from '../core/metric-names.js';
 import { createHistogram, mergeEncodedHistogram, trendStats, type Histogram } from './histogram.js';
-import type { TimelinePoint } from './results-schema.js';
-import { round3 } from './round.js';
+import type { TimelinePoint } from '../results/schema.js';
+import { round3 } from '../results/round.js';
 import type { MetricLabels, MetricsSnapshot, TrendStats } from './snapshot.js';
 
 /** Attempts to open an SSE stream: not a DESIGN.md metric, but the denominator of the failure rate. */

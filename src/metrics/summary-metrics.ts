@@ -16,8 +16,8 @@ import {
   type ThresholdInput,
 } from '../core/thresholds.js';
 import { percentileMs } from './histogram.js';
-import type { Summary } from './results-schema.js';
-import { round3 } from './round.js';
+import type { Summary } from '../results/schema.js';
+import { round3 } from '../results/round.js';
 import { SSE_ATTEMPTS, type RunAggregate } from './run-aggregate.js';
 
 export type SummaryMetrics = Summary['metrics'];

@@ -8,10 +8,10 @@
  */
 import { formatDurationMs } from '../core/duration.js';
 import { reasonSide, isConnectFailureReason } from '../core/reasons.js';
-import type { Summary } from '../metrics/results-schema.js';
+import type { Summary } from '../results/schema.js';
 import { formatBytes, formatMs, formatNumber, formatTable, formatUsd } from './format.js';
 import { loadManagedServices, type ManagedServicesCatalog, type ManagedTier } from './managed-services.js';
-import { metricValue } from './summary-values.js';
+import { metricValue } from '../results/summary-values.js';
 
 export const DAYS_PER_MONTH = 30;
 /** The guide's line between "small-medium" and "large" apps (Recommended Production Architecture). */

@@ -7,9 +7,9 @@
  */
 import { parseDurationMs } from '../core/duration.js';
 import { InvalidConfigError } from '../core/errors.js';
-import type { Summary } from '../metrics/results-schema.js';
+import type { Summary } from '../results/schema.js';
 import { formatMs, formatNumber, formatPercent, formatTable } from './format.js';
-import { defaultStat, metricValue, statKey, targetDrops } from './summary-values.js';
+import { defaultStat, metricValue, statKey, targetDrops } from '../results/summary-values.js';
 
 export type Direction = 'higher_is_better' | 'lower_is_better' | 'neutral';
 

@@ -5,12 +5,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RESULT_FILES, summarySchema, type ConnectionRecord, type Finding, type Summary } from '../metrics/results-schema.js';
-import { diagnose } from './diagnosis.js';
-import { writeHtmlReportFromDigest } from './html-report.js';
+import { RESULT_FILES, summarySchema, type ConnectionRecord, type Finding, type Summary } from '../results/schema.js';
+import { diagnose } from '../diagnosis/diagnose.js';
+import { writeHtmlReportFromDigest } from './html/html-report.js';
 import { writeJunit } from './junit.js';
-import { createRecordDigester } from './report-data.js';
-import { readConnectionRecords, readSummary } from './results-folder.js';
+import { createRecordDigester } from './html/data.js';
+import { readConnectionRecords, readSummary } from '../results/reader.js';
 
 export interface FinalizeOptions {
   /** The run went through a time-scaled platform simulator (the demo does): limits match at this scale. */

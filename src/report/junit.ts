@@ -5,8 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RESULT_FILES, type Summary } from '../metrics/results-schema.js';
-import { readSummary } from './results-folder.js';
+import { RESULT_FILES, type Summary } from '../results/schema.js';
+import { readSummary } from '../results/reader.js';
 
 /**
  * Escapes text for XML 1.0 attributes and content. Characters XML 1.0 cannot carry at all (most

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/core/jwt.js';
 import { platformProfileSchema, type PlatformProfile } from '../../src/core/platform-profile.js';
 import { startPlatformProxy } from '../../src/platform/index.js';
-import { formatDoctorReport, runDoctor, type DoctorResult } from '../../src/report/doctor.js';
+import { formatDoctorReport, runDoctor, type DoctorResult } from '../../src/doctor/doctor.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 

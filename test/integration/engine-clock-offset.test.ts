@@ -14,7 +14,7 @@ import { formatRunSummary } from '../../src/cli/progress.js';
 import { runPlan } from '../../src/engine/index.js';
 import { parsePlan } from '../../src/engine/plan.js';
 import { startPlatformProxy } from '../../src/platform/index.js';
-import { writeHtmlReport } from '../../src/report/html-report.js';
+import { writeHtmlReport } from '../../src/report/html/html-report.js';
 import { startReferenceServer } from '../../src/server/index.js';
 
 const SECRET = 'clock-offset-secret';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runPlan, type RunOutcome } from '../../src/engine/index.js';
 import { parsePlan, type PlanInput } from '../../src/engine/plan.js';
-import { connectionRecordSchema, timelineSchema, type ConnectionRecord } from '../../src/metrics/results-schema.js';
+import { connectionRecordSchema, timelineSchema, type ConnectionRecord } from '../../src/results/schema.js';
 import { startMisbehavingServer, type MisbehavingServer } from './fixtures/misbehaving-server.js';
 
 let resultsDir: string;

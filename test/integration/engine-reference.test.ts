@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/engine/index.js';
 import { parsePlan, type PlanInput } from '../../src/engine/plan.js';
-import { connectionRecordSchema, type ConnectionRecord } from '../../src/metrics/results-schema.js';
+import { connectionRecordSchema, type ConnectionRecord } from '../../src/results/schema.js';
 import type { MetricsSink, MetricsSnapshot } from '../../src/metrics/snapshot.js';
 import { startReferenceServer } from '../../src/server/index.js';
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { findExecutable } from '../../src/k6/runner.js';
-import { summarySchema } from '../../src/metrics/results-schema.js';
+import { summarySchema } from '../../src/results/schema.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
 import { captureStream } from '../helpers/cli.js';
 

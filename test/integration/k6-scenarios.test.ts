@@ -16,10 +16,10 @@ import { parseEventPayload } from '../../src/core/event-payload.js';
 import { signToken } from '../../src/core/jwt.js';
 import { createSseParser } from '../../src/core/sse-parser.js';
 import { buildScenarios } from '../../src/k6/build.js';
-import { summarySchema } from '../../src/metrics/results-schema.js';
+import { summarySchema } from '../../src/results/schema.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
-import { recordResponse } from '../unit/k6/recorder.js';
-import { createStandIn, loadBundle, summarizeSamples, type RecordedResponse, type StandIn } from '../unit/k6/stand-in.js';
+import { recordResponse } from '../unit/scenarios/recorder.js';
+import { createStandIn, loadBundle, summarizeSamples, type RecordedResponse, type StandIn } from '../unit/scenarios/stand-in.js';
 
 const SECRET = 'k6-scenarios-test-secret';
 

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/engine/index.js';
 import { parsePlan, type PlanInput } from '../../src/engine/plan.js';
 import { platformProfileSchema, type PlatformProfile } from '../../src/core/platform-profile.js';
-import type { ConnectionRecord, Finding } from '../../src/metrics/results-schema.js';
+import type { ConnectionRecord, Finding } from '../../src/results/schema.js';
 import { startPlatformProxy } from '../../src/platform/index.js';
-import { diagnose } from '../../src/report/diagnosis.js';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
 import { readConnectionRecords } from '../helpers/results.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/engine/index.js';
 import { parsePlan } from '../../src/engine/plan.js';
-import { summarySchema } from '../../src/metrics/results-schema.js';
+import { summarySchema } from '../../src/results/schema.js';
 import { startReferenceServer } from '../../src/server/index.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeStream } from '../../src/report/doctor-probe.js';
+import { probeStream } from '../../src/doctor/probe.js';
 
 let server: http.Server;
 let url: string;

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summarySchema, type Summary } from '../../src/metrics/results-schema.js';
+import { summarySchema, type Summary } from '../../src/results/schema.js';
 import { readConnectionRecords } from '../helpers/results.js';
 import { spawnCli } from './harness-processes.js';
 import { SECRET, startServerProcess, type ServerProcess } from './server-process.js';

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summarySchema } from '../../src/metrics/results-schema.js';
+import { summarySchema } from '../../src/results/schema.js';
 import { freePort } from '../../src/platform/free-port.js';
 import { runCli } from '../helpers/cli.js';
 import { readConnectionRecords } from '../helpers/results.js';

@@ -10,7 +10,7 @@ import type { RunOutcome } from '../../src/engine/index.js';
 import { createRecorder, type TrackableAttempt } from '../../src/engine/recorder.js';
 import { createInFlightTracker, describeLoss } from '../../src/engine/worker-loss.js';
 import type { WorkerLoss } from '../../src/engine/worker-pool.js';
-import type { ConnectionRecord } from '../../src/metrics/results-schema.js';
+import type { ConnectionRecord } from '../../src/results/schema.js';
 import { counterKey, createRunAggregate } from '../../src/metrics/run-aggregate.js';
 
 function attempt(id: string, client: number, startedAt: number): TrackableAttempt & { openedAtMs: number | undefined } {

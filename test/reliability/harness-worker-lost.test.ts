@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summarySchema, type Summary } from '../../src/metrics/results-schema.js';
+import { summarySchema, type Summary } from '../../src/results/schema.js';
 import { startReferenceServer } from '../../src/server/index.js';
 import type { RunningServer } from '../../src/server/node-server.js';
 import { readConnectionRecords } from '../helpers/results.js';

@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_EVENT_LENGTH, DEFAULT_MAX_LINE_LENGTH } from '../../src/core/sse-parser.js';
 import { runPlan } from '../../src/engine/index.js';
 import { parsePlan, type PlanInput } from '../../src/engine/plan.js';
-import { connectionRecordSchema, type ConnectionRecord } from '../../src/metrics/results-schema.js';
+import { connectionRecordSchema, type ConnectionRecord } from '../../src/results/schema.js';
 
 const MiB = 1024 * 1024;
 const STREAM_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: keep-alive\r\n\r\n';

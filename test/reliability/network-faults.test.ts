@@ -13,7 +13,7 @@ import { parseRunArgs } from '../../src/cli/commands/run.js';
 import { signToken } from '../../src/core/jwt.js';
 import { runPlan, type RunOutcome } from '../../src/engine/index.js';
 import { parsePlan, type PlanInput } from '../../src/engine/plan.js';
-import type { ConnectionRecord } from '../../src/metrics/results-schema.js';
+import type { ConnectionRecord } from '../../src/results/schema.js';
 import { startPlatformProxy, type NetworkFaultsInput, type PlatformProxyStats } from '../../src/platform/index.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
 import { runCli } from '../helpers/cli.js';

@@ -6,7 +6,7 @@
  */
 import { StreamsoakError, UsageError } from '../../core/errors.js';
 import { DEFAULT_REGRESSION_LIMITS, compareRuns, defaultRegressionLimits, formatComparison, parseRegressionLimits } from '../../report/compare.js';
-import { readSummary } from '../../report/results-folder.js';
+import { readSummary } from '../../results/reader.js';
 import { parseArgsOrUsage } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 

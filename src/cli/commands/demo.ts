@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { checkResultsFolder } from '../../metrics/results-writer.js';
+import { checkResultsFolder } from '../../results/writer.js';
 import { createRunId, parsePlan, runPlan } from '../../engine/index.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';

@@ -4,7 +4,7 @@
  */
 import { formatDurationMs } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
-import { DEFAULT_HOLD_MS, formatDoctorReport, runDoctor } from '../../report/doctor.js';
+import { DEFAULT_HOLD_MS, formatDoctorReport, runDoctor } from '../../doctor/doctor.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag, parsePositiveNumberFlag } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 

@@ -7,7 +7,7 @@ import { parseDurationMs } from '../../core/duration.js';
 import { InvalidConfigError } from '../../core/errors.js';
 import { formatCapacityPlan, planCapacity, type MeasuredRun } from '../../report/capacity-plan.js';
 import { loadManagedServices } from '../../report/managed-services.js';
-import { readSummaryWithExtras } from '../../report/results-folder.js';
+import { readSummaryWithExtras } from '../../results/reader.js';
 import { parseArgsOrUsage } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';
 

@@ -1,6 +1,6 @@
 /** `streamsoak report DIR`: rebuilds report.html (and junit.xml) of a results folder. */
 import { UsageError } from '../../core/errors.js';
-import { writeHtmlReport } from '../../report/html-report.js';
+import { writeHtmlReport } from '../../report/html/html-report.js';
 import { writeJunit } from '../../report/junit.js';
 import { parseArgsOrUsage } from '../args.js';
 import { EXIT, println, type CliIo } from '../io.js';

@@ -8,7 +8,7 @@ import { parseRunArgs } from '../../../src/cli/commands/run.js';
 import { createRecorder } from '../../../src/engine/recorder.js';
 import { SseAttempt, type SseAttemptOwner } from '../../../src/engine/sse-attempt.js';
 import { percentileMs, type Histogram } from '../../../src/metrics/histogram.js';
-import { formatClockNote, isLatencyKnown } from '../../../src/metrics/clock-note.js';
+import { formatClockNote, isLatencyKnown } from '../../../src/results/clock-note.js';
 
 /** An exchange with a server whose clock is `offset` ahead, `up` ms away and `down` ms back. */
 function exchange(t0: number, offset: number, up: number, down: number, resolution = 1): ClockSample {

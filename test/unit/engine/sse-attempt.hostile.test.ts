@@ -8,7 +8,7 @@ import { createSequenceTracker } from '../../../src/core/event-payload.js';
 import { DEFAULT_MAX_LINE_LENGTH } from '../../../src/core/sse-parser.js';
 import { createRecorder } from '../../../src/engine/recorder.js';
 import { SseAttempt, lastEventIdHeaderValue, type SseAttemptOwner } from '../../../src/engine/sse-attempt.js';
-import type { ConnectionRecord } from '../../../src/metrics/results-schema.js';
+import type { ConnectionRecord } from '../../../src/results/schema.js';
 
 function owner(trackerFor: SseAttemptOwner['trackerFor'] = () => createSequenceTracker()) {
   const recorder = createRecorder(0);

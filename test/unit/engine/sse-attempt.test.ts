@@ -3,7 +3,7 @@ import { createSequenceTracker, type SequenceTracker } from '../../../src/core/e
 import { classifyConnectError, classifyDropError } from '../../../src/engine/classify-error.js';
 import { createRecorder, type Recorder } from '../../../src/engine/recorder.js';
 import { SseAttempt, isEventStreamType, type SseAttemptOwner } from '../../../src/engine/sse-attempt.js';
-import type { ConnectionRecord } from '../../../src/metrics/results-schema.js';
+import type { ConnectionRecord } from '../../../src/results/schema.js';
 
 function owner(): SseAttemptOwner & { recorder: Recorder; ended: string[]; records: ConnectionRecord[]; retryMs?: number } {
   const recorder = createRecorder(0);

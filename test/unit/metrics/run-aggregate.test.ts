@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, mergeEncodedHistogram, recordMs, trendStats } from '../../../src/metrics/histogram.js';
 import { createRunAggregate, type AggregateInput } from '../../../src/metrics/run-aggregate.js';
 import { attachThresholds, buildSummaryMetrics, evaluateThresholds } from '../../../src/metrics/summary-metrics.js';
-import { summaryMetricSchema, timelinePointSchema } from '../../../src/metrics/results-schema.js';
+import { summaryMetricSchema, timelinePointSchema } from '../../../src/results/schema.js';
 
 function encoded(values: number[]): string {
   const histogram = createHistogram();

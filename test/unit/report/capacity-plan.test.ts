@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../../src/core/errors.js';
-import { summarySchema, type Summary } from '../../../src/metrics/results-schema.js';
+import { summarySchema, type Summary } from '../../../src/results/schema.js';
 import { formatCapacityPlan, judgeTier, planCapacity, type CapacityPlan } from '../../../src/report/capacity-plan.js';
 import { loadManagedServices } from '../../../src/report/managed-services.js';
 import { makeFixtureRun } from '../../fixtures/results/make-results.js';

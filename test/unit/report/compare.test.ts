@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../../src/core/errors.js';
-import { summarySchema, type Summary } from '../../../src/metrics/results-schema.js';
+import { summarySchema, type Summary } from '../../../src/results/schema.js';
 import { compareRuns, formatComparison, metricDirection, parseRegressionLimits, DEFAULT_REGRESSION_LIMITS } from '../../../src/report/compare.js';
 import { makeFixtureRun } from '../../fixtures/results/make-results.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarySchema, type Summary } from '../../../src/metrics/results-schema.js';
+import { summarySchema, type Summary } from '../../../src/results/schema.js';
 import { escapeXml, formatJunit } from '../../../src/report/junit.js';
 import { makeFixtureRun } from '../../fixtures/results/make-results.js';
 

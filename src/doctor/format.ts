@@ -1,6 +1,6 @@
 /** `formatDoctorReport`: the doctor's result as the text the CLI prints. Plain text, 100 columns. */
-import { formatSeconds } from './diagnosis/signatures.js';
-import type { CheckStatus, DoctorResult } from './doctor.js';
+import { formatSeconds } from '../diagnosis/signatures.js';
+import type { CheckStatus, DoctorResult } from './types.js';
 
 const MARK: Record<CheckStatus, string> = { pass: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
 

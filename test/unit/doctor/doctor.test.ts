@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatDoctorReport, resolveDoctorUrls, runDoctor } from '../../../src/report/doctor.js';
+import { formatDoctorReport, resolveDoctorUrls, runDoctor } from '../../../src/doctor/doctor.js';
 
 describe('resolveDoctorUrls', () => {
   it.each([

@@ -3,12 +3,12 @@
  * plan and the machine. Everything from a results file goes through `escapeHtml`: a target's error
  * text or a plan's URL must never become markup.
  */
-import { formatDurationMs } from '../core/duration.js';
-import { formatClockNote, isLatencyKnown } from '../metrics/clock-note.js';
-import type { Finding, Summary } from '../metrics/results-schema.js';
-import { formatBytes, formatMs, formatNumber } from './format.js';
-import type { RecordDigest, ReasonCount } from './report-data.js';
-import { metricValue, targetDrops } from './summary-values.js';
+import { formatDurationMs } from '../../core/duration.js';
+import { formatClockNote, isLatencyKnown } from '../../results/clock-note.js';
+import type { Finding, Summary } from '../../results/schema.js';
+import { formatBytes, formatMs, formatNumber } from '../format.js';
+import type { RecordDigest, ReasonCount } from './data.js';
+import { metricValue, targetDrops } from '../../results/summary-values.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSummary, thresholdActual, type K6SummaryData } from '../../../scenarios/lib/summary.js';
-import { summarySchema } from '../../../src/metrics/results-schema.js';
+import { summarySchema } from '../../../src/results/schema.js';
 
 // Shaped like the `data` k6 passes to handleSummary (grafana.com/docs/k6/latest/results-output/
 // end-of-test/custom-summary/): metrics with type, contains, values, thresholds; submetrics as

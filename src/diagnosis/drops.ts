@@ -2,8 +2,8 @@
  * Streams the target ended, read for the guide's Issue 1: cut at one age (a function time limit),
  * cut after one silence (an idle timeout), or dropped at no limit at all.
  */
-import { reasonSide, type Reason } from '../../core/reasons.js';
-import type { ConnectionRecord, Finding } from '../../metrics/results-schema.js';
+import { reasonSide, type Reason } from '../core/reasons.js';
+import type { ConnectionRecord, Finding } from '../results/schema.js';
 import { densestCluster, maxOf, median, minOf, type Cluster } from './cluster.js';
 import { MIN_PATTERN, countBy, formatCounts, type Context } from './context.js';
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectionRecord } from '../../../src/metrics/results-schema.js';
-import { buildLifetimeHistogram, buildTimelineSeries, chooseBinWidthS, createRecordDigester, lifetimeAxisMaxS } from '../../../src/report/report-data.js';
-import { makeFixtureRun } from '../../fixtures/results/make-results.js';
+import type { ConnectionRecord } from '../../../../src/results/schema.js';
+import { buildLifetimeHistogram, buildTimelineSeries, chooseBinWidthS, createRecordDigester, lifetimeAxisMaxS } from '../../../../src/report/html/data.js';
+import { makeFixtureRun } from '../../../fixtures/results/make-results.js';
 
 const RUN = makeFixtureRun();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectionRecord } from '../../../src/metrics/results-schema.js';
-import { diagnose } from '../../../src/report/diagnosis.js';
+import type { ConnectionRecord } from '../../../src/results/schema.js';
+import { diagnose } from '../../../src/diagnosis/diagnose.js';
 
 const T0 = 1_700_000_000_000;
 let nextId = 0;

@@ -17,7 +17,7 @@ import {
   type ConnectionRecord,
   type Summary,
   type Timeline,
-} from '../metrics/results-schema.js';
+} from './schema.js';
 
 async function readJson(file: string): Promise<unknown> {
   let text: string;

@@ -4,75 +4,16 @@
  * for an origin — then the guide's decision tree. Everything runs at once, so a doctor takes as long
  * as its longest step (the held stream, bounded by `holdMs`).
  */
-import type { Finding } from '../metrics/results-schema.js';
-import { analyseBuffering, analyseCors, analyseHeaders, analyseHeldStream, analyseStream, analyseTestStream, platformHints } from './doctor-checks.js';
-import { decide } from './doctor-decision.js';
-import { probeRequest, probeStream, type StreamProbe } from './doctor-probe.js';
+import type { Finding } from '../results/schema.js';
+import { analyseBuffering, analyseCors, analyseHeaders, analyseHeldStream, analyseStream, analyseTestStream, platformHints } from './checks.js';
+import { decide } from './decision.js';
+import { probeRequest, probeStream, type StreamProbe } from './probe.js';
+import type { CheckId, DoctorCheck, DoctorOptions, DoctorResult } from './types.js';
 
 export const DEFAULT_HOLD_MS = 330_000;
 export const DEFAULT_TEST_MESSAGES = 30;
 
-export interface DoctorOptions {
-  /** The site's base URL (`https://app.example`: the guide's `/api/calls/events` is used) or the events URL itself. */
-  url: string;
-  /** Check CORS as a front end on this origin would meet it. */
-  origin?: string;
-  /** Sent as `Authorization: Bearer`. */
-  token?: string;
-  /** How long to hold the events stream open to find a time limit (default 330 s: past Vercel Pro's 300 s). */
-  holdMs?: number;
-  /** The test stream's path (default: the events path + `/test`, as the guide's `/api/calls/events/test`). */
-  testPath?: string;
-  /** Messages the test stream sends (the guide's is 30, one a second): only for servers configured otherwise. */
-  testMessages?: number;
-  /** The target runs behind a time-scaled simulator: limits are matched at this scale. */
-  timeScale?: number;
-  signal?: AbortSignal;
-  onStep?: (step: DoctorStep) => void;
-}
-
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
-export type CheckId = 'stream' | 'headers' | 'test-stream' | 'held-stream' | 'buffering' | 'cors';
-
-export interface DoctorCheck {
-  id: CheckId;
-  title: string;
-  status: CheckStatus;
-  summary: string;
-  details: string[];
-  /** What the check found wrong, with the guide's remedy. */
-  findings: Finding[];
-}
-
-export interface DoctorStep {
-  phase: 'start' | 'done';
-  id: CheckId;
-  title: string;
-  status?: CheckStatus;
-  summary?: string;
-}
-
-export interface DecisionStep {
-  question: string;
-  answer: string;
-}
-
-export interface DoctorResult {
-  url: string;
-  eventsUrl: string;
-  testUrl: string;
-  origin?: string;
-  startedAt: string;
-  durationMs: number;
-  holdMs: number;
-  /** What the response headers say about the hosting (`server: nginx`, `x-vercel-id`...). */
-  platformHints: string[];
-  checks: DoctorCheck[];
-  findings: Finding[];
-  decision: DecisionStep[];
-  outcome: string;
-  healthy: boolean;
-}
+export type { CheckId, CheckStatus, DecisionStep, DoctorCheck, DoctorOptions, DoctorResult, DoctorStep } from './types.js';
 
 /** The events URL and the test URL for what the user typed. */
 export function resolveDoctorUrls(url: string, testPath?: string): { eventsUrl: string; testUrl: string } {
@@ -169,4 +110,4 @@ function dedupeFindings(findings: Finding[]): Finding[] {
   });
 }
 
-export { formatDoctorReport } from './doctor-format.js';
+export { formatDoctorReport } from './format.js';

@@ -2,8 +2,8 @@
  * The doctor's checks, one function each, from what the probes saw. Each returns a status, a
  * one-line summary, details worth reading, and findings with the guide's remedy.
  */
-import type { Finding } from '../metrics/results-schema.js';
-import { maxOf, median, minOf } from './diagnosis/cluster.js';
+import type { Finding } from '../results/schema.js';
+import { maxOf, median, minOf } from '../diagnosis/cluster.js';
 import {
   BURST_BUFFERING_REMEDY,
   CLOSE_BUFFERING_REMEDY,
@@ -15,9 +15,9 @@ import {
   matchLimitProfile,
   scaleNote,
   timeLimitRemedy,
-} from './diagnosis/signatures.js';
-import type { CheckId, CheckStatus, DoctorCheck } from './doctor.js';
-import type { StreamProbe } from './doctor-probe.js';
+} from '../diagnosis/signatures.js';
+import type { CheckId, CheckStatus, DoctorCheck } from './types.js';
+import type { StreamProbe } from './probe.js';
 
 export interface CheckContext {
   heldProbe: StreamProbe;

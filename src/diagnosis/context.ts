@@ -1,5 +1,5 @@
 /** What every detector of the diagnosis reads, and the counting helpers they share. */
-import type { ConnectionRecord } from '../../metrics/results-schema.js';
+import type { ConnectionRecord } from '../results/schema.js';
 
 export interface Context {
   records: ConnectionRecord[];

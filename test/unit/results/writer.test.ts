@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RESULT_FILES, type Summary } from '../../../src/metrics/results-schema.js';
-import { createResultsWriter } from '../../../src/metrics/results-writer.js';
+import { RESULT_FILES, type Summary } from '../../../src/results/schema.js';
+import { createResultsWriter } from '../../../src/results/writer.js';
 
 let dir: string;
 beforeEach(async () => {

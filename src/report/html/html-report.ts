@@ -5,8 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RESULT_FILES, RESULTS_SCHEMA_VERSION, type ConnectionRecord, type Finding, type Summary, type Timeline } from '../metrics/results-schema.js';
-import { VERSION } from '../version.js';
+import { RESULT_FILES, RESULTS_SCHEMA_VERSION, type ConnectionRecord, type Finding, type Summary, type Timeline } from '../../results/schema.js';
+import { VERSION } from '../../version.js';
 import {
   escapeHtml,
   renderFindings,
@@ -18,13 +18,13 @@ import {
   renderThresholds,
   renderTiles,
   renderWarnings,
-} from './html-sections.js';
-import { formatNumber } from './format.js';
-import { formatClockNote, isLatencyKnown } from '../metrics/clock-note.js';
-import { REPORT_CLIENT_SCRIPT } from './report-client-script.js';
-import { buildTimelineSeries, createRecordDigester, sortedCounts, type ReasonCount, type RecordDigest } from './report-data.js';
-import { REPORT_CSS } from './report-styles.js';
-import { readConnectionRecords, readSummary, readTimeline } from './results-folder.js';
+} from './sections.js';
+import { formatNumber } from '../format.js';
+import { formatClockNote, isLatencyKnown } from '../../results/clock-note.js';
+import { REPORT_CLIENT_SCRIPT } from './client-script.js';
+import { buildTimelineSeries, createRecordDigester, sortedCounts, type ReasonCount, type RecordDigest } from './data.js';
+import { REPORT_CSS } from './styles.js';
+import { readConnectionRecords, readSummary, readTimeline } from '../../results/reader.js';
 import { loadUplotAssets } from './uplot-assets.js';
 
 export interface HtmlReportInput {

@@ -2,8 +2,8 @@
  * The guide's "Decision Tree", walked with what the doctor measured instead of what a person
  * remembers: each question gets the measured answer, and the first branch that fails is the outcome.
  */
-import type { Finding } from '../metrics/results-schema.js';
-import type { DecisionStep, DoctorCheck } from './doctor.js';
+import type { Finding } from '../results/schema.js';
+import type { DecisionStep, DoctorCheck } from './types.js';
 
 export function decide(input: { checks: DoctorCheck[]; findings: Finding[]; hints: string[]; testMessages: number }): {
   decision: DecisionStep[];

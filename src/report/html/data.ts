@@ -3,8 +3,8 @@
  * `timeline.json`, and from `connections.ndjson` only a lifetime per ended stream and counts by
  * reason (a digest fed one record at a time, so 30,000+ records never sit in memory as objects).
  */
-import { isConnectFailureReason, isDropReason, reasonSide, type ReasonSide } from '../core/reasons.js';
-import type { ConnectionRecord, Timeline, TimelinePoint } from '../metrics/results-schema.js';
+import { isConnectFailureReason, isDropReason, reasonSide, type ReasonSide } from '../../core/reasons.js';
+import type { ConnectionRecord, Timeline, TimelinePoint } from '../../results/schema.js';
 
 /** The platform limits a drop-time cluster is matched against (troubleshooting guide, Issue 1; nginx docs). */
 export const KNOWN_LIMITS_S: ReadonlyArray<{ seconds: number; label: string }> = [

@@ -3,7 +3,7 @@
  * the median `med` and a percentile `p(95)`, the Node engine may also write `p(50)`. Shared by the
  * HTML report, `compare` and `plan` so they agree on every number.
  */
-import type { Summary } from '../metrics/results-schema.js';
+import type { Summary } from './schema.js';
 
 /** `p99` → `p(99)`, `p99.9` → `p(99.9)`; other stats (`avg`, `max`, `count`, `rate`, `value`) as they are. */
 export function statKey(stat: string): string {

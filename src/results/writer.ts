@@ -7,7 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StreamsoakError } from '../core/errors.js';
-import { RESULT_FILES, RESULTS_SCHEMA_VERSION, type ConnectionRecord, type Summary, type TimelinePoint } from './results-schema.js';
+import { RESULT_FILES, RESULTS_SCHEMA_VERSION, type ConnectionRecord, type Summary, type TimelinePoint } from './schema.js';
 
 export interface ResultsWriter {
   readonly outDir: string;

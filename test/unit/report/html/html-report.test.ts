@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { summarySchema, timelineSchema } from '../../../src/metrics/results-schema.js';
-import { renderHtmlReport, writeHtmlReport } from '../../../src/report/html-report.js';
-import { makeFixtureRun, writeFixtureRun } from '../../fixtures/results/make-results.js';
-import { runCli } from '../../helpers/cli.js';
+import { summarySchema, timelineSchema } from '../../../../src/results/schema.js';
+import { renderHtmlReport, writeHtmlReport } from '../../../../src/report/html/html-report.js';
+import { makeFixtureRun, writeFixtureRun } from '../../../fixtures/results/make-results.js';
+import { runCli } from '../../../helpers/cli.js';
 
 const RUN = makeFixtureRun();
 const SUMMARY = summarySchema.parse(RUN.summary);

@@ -2,7 +2,7 @@
  * The failures the troubleshooting guide describes, as signatures the diagnosis and `doctor` match
  * measurements against, with the guide's remedy for each (our words, its facts).
  */
-import { BUILT_IN_PROFILES, type PlatformProfile } from '../../core/platform-profile.js';
+import { BUILT_IN_PROFILES, type PlatformProfile } from '../core/platform-profile.js';
 
 /** How far a measured cut may sit from a profile's limit and still be that limit. */
 export function limitToleranceMs(limitMs: number): number {

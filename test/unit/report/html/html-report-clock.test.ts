@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { summarySchema, timelineSchema, type Summary } from '../../../src/metrics/results-schema.js';
-import { renderHtmlReport } from '../../../src/report/html-report.js';
-import { makeFixtureRun } from '../../fixtures/results/make-results.js';
+import { summarySchema, timelineSchema, type Summary } from '../../../../src/results/schema.js';
+import { renderHtmlReport } from '../../../../src/report/html/html-report.js';
+import { makeFixtureRun } from '../../../fixtures/results/make-results.js';
 
 const RUN = makeFixtureRun();
 const TIMELINE = timelineSchema.parse(RUN.timeline);

@@ -3,7 +3,7 @@
  * summary and `compare` say the same thing. Latency measured against another machine's clock is only
  * as good as the offset estimate, and with no clock reference it is not latency at all.
  */
-import type { Summary } from './results-schema.js';
+import type { Summary } from './schema.js';
 
 export type SummaryClock = NonNullable<Summary['clock']>;
 

@@ -6,11 +6,11 @@
  * finding: streams the plan ended (`client_closed`) are never evidence of a limit.
  */
 import { reasonSide, type Reason } from '../core/reasons.js';
-import type { ConnectionRecord, Finding, Summary } from '../metrics/results-schema.js';
-import { maxOf, median } from './diagnosis/cluster.js';
-import { countBy, formatCounts, type Context } from './diagnosis/context.js';
-import { diagnoseDrops, diagnoseSilentStreams } from './diagnosis/drops.js';
-import { BURST_BUFFERING_REMEDY, CLOSE_BUFFERING_REMEDY, CONNECTION_CAP_REMEDY, HARNESS_REMEDY, corsRemedy, formatSeconds, percent } from './diagnosis/signatures.js';
+import type { ConnectionRecord, Finding, Summary } from '../results/schema.js';
+import { maxOf, median } from './cluster.js';
+import { countBy, formatCounts, type Context } from './context.js';
+import { diagnoseDrops, diagnoseSilentStreams } from './drops.js';
+import { BURST_BUFFERING_REMEDY, CLOSE_BUFFERING_REMEDY, CONNECTION_CAP_REMEDY, HARNESS_REMEDY, corsRemedy, formatSeconds, percent } from './signatures.js';
 
 export interface DiagnoseInput {
   records: Iterable<ConnectionRecord>;
