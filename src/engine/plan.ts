@@ -61,6 +61,16 @@ const targetSchema = z
     /** Sent as the `Origin` header: the response's `access-control-allow-origin` is recorded. */
     origin: headerValue.pipe(z.string().min(1)).optional(),
     headers: z.record(headerName, headerValue).default({}),
+    /**
+     * How often the target sends an event on each stream, when known (the diagnosis tells a silent
+     * stream from a sparse one by it). Defaults to the reference server's `?interval=` query.
+     */
+    expectedIntervalMs: durationMs({ min: 1 }).optional(),
+    /**
+     * The target runs behind a time-scaled platform simulator (`streamsoak proxy --time-scale`):
+     * the diagnosis matches limits at this scale (0.1: Vercel Hobby's 10 s is a cut at 1 s).
+     */
+    timeScale: z.number().positive().max(1_000).optional(),
   })
   .strict();
 

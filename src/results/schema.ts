@@ -94,7 +94,19 @@ export const summarySchema = z.object({
   endedAt: z.iso.datetime(),
   durationMs: z.number().nonnegative(),
   interrupted: z.boolean().default(false),
-  target: z.object({ baseUrl: z.string(), ssePath: z.string().optional(), pollPath: z.string().optional() }),
+  /**
+   * What was run against, and what the diagnosis needs to read the run: the `Origin` sent, how
+   * often the target sends an event per stream, and the time scale of a simulator in front of it.
+   * Typed here so no reader digs them out of `plan` by string paths.
+   */
+  target: z.object({
+    baseUrl: z.string(),
+    ssePath: z.string().optional(),
+    pollPath: z.string().optional(),
+    origin: z.string().optional(),
+    expectedIntervalMs: z.number().positive().optional(),
+    timeScale: z.number().positive().optional(),
+  }),
   /** The validated plan, as run. */
   plan: z.unknown(),
   machine: z.object({
