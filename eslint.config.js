@@ -38,7 +38,7 @@ export default tseslint.config(
   },
   {
     // core/ is bundled into k6 scripts: no Node API, and no npm package but zod (pure, runtime-free),
-    // which only the profile schema uses; k6 scenarios never import that file.
+    // which only the platform facts, the profile schema and validate.ts use; k6 scenarios import none of them.
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -23,10 +23,12 @@ export { parseEventPayload, formatEventPayload, isEventPayload, createSequenceTr
 export type { EventPayload, SequenceTracker } from './core/event-payload.js';
 export { platformProfileSchema, BUILT_IN_PROFILES } from './core/platform-profile.js';
 export type { PlatformProfile, PlatformProfileInput } from './core/platform-profile.js';
+export { PLATFORM_FACTS, platformFactsSchema, platformLimitSchema, findPlatformFacts, findLimit } from './core/platform-facts.js';
+export type { PlatformFacts, PlatformLimit, LimitKind } from './core/platform-facts.js';
 export { parseDurationMs, formatDurationMs } from './core/duration.js';
 export { signToken } from './core/jwt.js';
 export type { SignTokenOptions, TokenClaims } from './core/jwt.js';
-export { StreamsoakError, InvalidConfigError, UsageError, MissingToolError } from './core/errors.js';
+export { StreamsoakError, InvalidConfigError, UsageError, MissingToolError, InvalidResultsError, HarnessError } from './core/errors.js';
 export type { StreamsoakErrorCode } from './core/errors.js';
 
 // --- metrics: the results folder ---
@@ -56,6 +58,9 @@ export {
   SERVER_METRIC_NAMES,
   parseTickId,
   formatTickId,
+  createPlatformHandler,
+  platformServerOptions,
+  maxDurationSecondsOf,
 } from './server/index.js';
 export type {
   ReferenceApp,
@@ -65,6 +70,9 @@ export type {
   RunningServer,
   ClusteredServerOptions,
   ServerStats,
+  HostingAdapter,
+  PlatformEnv,
+  PlatformHandler,
 } from './server/index.js';
 
 // --- platform: the hosting-plan simulator ---
@@ -103,7 +111,7 @@ export {
   maxSseClients,
   MAX_RUN_DURATION_MS,
 } from './engine/index.js';
-export type { Plan, PlanInput, ProgressUpdate, RunOutcome, RunPlanOptions } from './engine/index.js';
+export type { Plan, PlanInput, ProgressUpdate, RunOutcome, RunPlanOptions, RunObserver, RunWindow, RunTotals } from './engine/index.js';
 export { estimateClockOffset, measureClockOffset } from './engine/clock-offset.js';
 export type { ClockEstimate, ClockMeasurement, ClockSample, MeasureClockOptions } from './engine/clock-offset.js';
 export { formatClockNote, isLatencyKnown, LATENCY_UNKNOWN_NOTE } from './results/clock-note.js';
@@ -118,8 +126,8 @@ export type { ThresholdExpression, ThresholdInput, ThresholdOperator } from './c
 export { renderHtmlReport, writeHtmlReport } from './report/html/html-report.js';
 export type { HtmlReportInput } from './report/html/html-report.js';
 export { formatJunit, writeJunit } from './report/junit.js';
-export { compareRuns, parseRegressionLimits, defaultRegressionLimits, formatComparison, metricDirection, DEFAULT_REGRESSION_LIMITS } from './report/compare.js';
-export type { Comparison, ComparisonRow, Direction, RegressionLimit, RegressionLimits } from './report/compare.js';
+export { compareRuns, comparisonOutcome, parseRegressionLimits, defaultRegressionLimits, formatComparison, metricDirection, DEFAULT_REGRESSION_LIMITS } from './report/compare.js';
+export type { Comparison, ComparisonOutcome, ComparisonRow, Direction, RegressionLimit, RegressionLimits } from './report/compare.js';
 export { planCapacity, formatCapacityPlan } from './report/capacity-plan.js';
 export type { CapacityInput, CapacityPlan, MeasuredRun, ServiceVerdict, TierVerdict } from './report/capacity-plan.js';
 export { loadManagedServices, managedServicesCatalogSchema } from './report/managed-services.js';

@@ -4,7 +4,7 @@
  * Worker may not start timers in its global scope, so the app is created on the first request.
  * /metrics answers 501 here: prom-client needs Node's modules (deploy with `nodejs_compat` to try).
  */
-import { createPlatformHandler, type PlatformEnv } from '../shared/platform-app.js';
+import { createPlatformHandler, type PlatformEnv } from '../../src/server/hosting.js';
 import { CLOUDFLARE } from './platform.js';
 
 export const cloudflareHandler = createPlatformHandler(CLOUDFLARE, (env) => env ?? {});

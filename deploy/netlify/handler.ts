@@ -1,5 +1,5 @@
 /** The one handler behind every route of the Netlify deployment (see platform.ts). */
-import { createPlatformHandler } from '../shared/platform-app.js';
+import { createPlatformHandler } from '../../src/server/hosting.js';
 import { NETLIFY } from './platform.js';
 
 export const netlifyHandler = createPlatformHandler(NETLIFY, () => process.env);

@@ -3,20 +3,26 @@
  * compute reuses instances, but nothing guarantees two requests share one), so only tick mode is
  * served. The time limit of one stream is the function's `maxDuration`, set in vercel.json; this
  * descriptor states the same value, reported by /api/health so `doctor` can compare it with the cut
- * it measures. To change it, edit `maxDurationSeconds` here and run
+ * it measures. To change it, edit `VERCEL_MAX_DURATION_SECONDS` here and run
  * `npx tsx deploy/vercel/write-config.ts`, which rewrites vercel.json from `formatVercelConfig`.
  */
-import type { HostingPlatform } from '../shared/platform-app.js';
+import { findLimit } from '../../src/core/platform-facts.js';
+import type { HostingAdapter } from '../../src/server/hosting.js';
 
 /** The function file, relative to this folder (the Vercel project's root directory). */
 export const VERCEL_FUNCTION = 'api/streamsoak.ts';
 
-export const VERCEL: HostingPlatform = {
+/**
+ * Hobby's default and maximum with Fluid compute (300 s; Pro and Enterprise up to 800 s). The
+ * guide's "Hobby cuts at 10 s" is the older limit (the `vercel-hobby` profile): set 10 here to
+ * reproduce it.
+ */
+export const VERCEL_MAX_DURATION_SECONDS = findLimit('vercel-hobby-fluid-2026', 'max_duration').valueMs / 1_000;
+
+export const VERCEL: HostingAdapter = {
   name: 'vercel',
   sharedMemory: false,
-  // Vercel's limits page: Hobby 300 s default and maximum, Pro and Enterprise up to 800 s (Fluid
-  // compute). The guide's "Hobby cuts at 10 s" is the older limit: set 10 here to reproduce it.
-  maxDurationSeconds: 300,
+  maxDurationSeconds: VERCEL_MAX_DURATION_SECONDS,
   maxDurationSetBy: `vercel.json functions["${VERCEL_FUNCTION}"].maxDuration`,
 };
 

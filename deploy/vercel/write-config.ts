@@ -5,6 +5,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatVercelConfig, VERCEL } from './platform.js';
+import { formatVercelConfig, VERCEL_MAX_DURATION_SECONDS } from './platform.js';
 
-writeFileSync(fileURLToPath(new URL('vercel.json', import.meta.url)), formatVercelConfig(VERCEL.maxDurationSeconds ?? 300));
+writeFileSync(fileURLToPath(new URL('vercel.json', import.meta.url)), formatVercelConfig(VERCEL_MAX_DURATION_SECONDS));

@@ -11,6 +11,7 @@
 import { COUNTERS } from '../../src/core/metric-names.js';
 import { isConnectFailureReason, reasonSide } from '../../src/core/reasons.js';
 import { parseThresholdExpression } from '../../src/core/thresholds.js';
+import type { SummaryInput } from '../../src/results/schema.js';
 import { CONNECT_FAILURE_RATIO } from './k6-only-metrics.js';
 import { BREAKDOWN_MARKER, type Thresholds } from './thresholds.js';
 
@@ -47,28 +48,12 @@ export interface SummaryContext {
   machine?: Partial<StreamsoakSummary['machine']>;
 }
 
-/** The shape of `summarySchema` (written out here: bundles carry no zod). */
-export interface StreamsoakSummary {
-  schemaVersion: 1;
-  tool: { name: 'streamsoak'; version: string };
-  engine: 'k6';
-  runId: string;
-  testid: string;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  interrupted: boolean;
-  target: { baseUrl: string; ssePath?: string; pollPath?: string };
-  plan: unknown;
-  machine: { hostname?: string; platform: string; arch: string; cpus: number; cpuModel?: string; totalMemoryBytes?: number; runtime: string };
-  metrics: Record<string, { type: K6MetricData['type']; contains: 'default' | 'time'; values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>;
-  breakdown: Record<string, Record<string, number>>;
-  thresholds: Array<{ metric: string; expression: string; ok: boolean; actual: number | null; abortOnFail: boolean }>;
-  thresholdsPassed: boolean;
-  clock?: { method: 'same-host' | 'api-time' | 'unknown'; offsetMs?: number; uncertaintyMs?: number };
-  findings: never[];
-  warnings: string[];
-}
+/**
+ * What `buildSummary` writes: `summarySchema`'s input, derived from it so the two cannot drift (an
+ * `import type`, erased by esbuild: bundles carry no zod). Narrowed where k6 runs always write a
+ * value the schema would otherwise default (`breakdown`, `thresholds`, `warnings`, `interrupted`).
+ */
+export type StreamsoakSummary = SummaryInput & Required<Pick<SummaryInput, 'interrupted' | 'breakdown' | 'thresholds' | 'warnings'>> & { engine: 'k6' };
 
 const SUBMETRIC = /^([^{]+)\{([^:}]+):([^}]*)\}$/;
 
@@ -137,6 +122,7 @@ export function buildSummary(data: K6SummaryData, context: SummaryContext): Stre
       baseUrl: context.baseUrl,
       ...(context.ssePath === undefined ? {} : { ssePath: context.ssePath }),
       ...(context.pollPath === undefined ? {} : { pollPath: context.pollPath }),
+      ...expectedIntervalOf(context.ssePath),
     },
     plan: { scenario: context.scenario, ...asObject(context.plan) },
     machine: {
@@ -210,6 +196,18 @@ function clockOf(setupData: unknown): Pick<StreamsoakSummary, 'clock'> {
   const clock = (setupData as { clock?: StreamsoakSummary['clock'] } | undefined)?.clock;
   if (clock === undefined || !['same-host', 'api-time', 'unknown'].includes(clock.method)) return {};
   return { clock: { method: clock.method, ...(clock.offsetMs === undefined ? {} : { offsetMs: clock.offsetMs }), ...(clock.uncertaintyMs === undefined ? {} : { uncertaintyMs: clock.uncertaintyMs }) } };
+}
+
+/**
+ * The reference server's tick-mode `?interval=` on the SSE path
+ * (`SSE_PATH=/api/calls/events?mode=tick&interval=200`), as the Node engine falls back to it: the
+ * one thing a scenario knows of the target's event rate. A regular expression, not `URL`: k6 scripts
+ * get `URL` only from a jslib (github.com/grafana/k6-jslib-url), which a bundle does not carry.
+ */
+function expectedIntervalOf(ssePath: string | undefined): { expectedIntervalMs?: number } {
+  const match = /[?&]interval=(\d+(?:\.\d+)?)(?:&|#|$)/.exec(ssePath ?? '');
+  const intervalMs = Number(match?.[1]);
+  return match !== null && intervalMs > 0 ? { expectedIntervalMs: intervalMs } : {};
 }
 
 function asObject(value: unknown): Record<string, unknown> {

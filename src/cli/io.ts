@@ -10,16 +10,6 @@ export interface CliIo {
 
 export type Command = (args: string[], io: CliIo) => Promise<number>;
 
-export const EXIT = {
-  ok: 0,
-  error: 1,
-  usage: 2,
-  /** The run completed but the harness failed during it (a worker process was lost): do not trust its figures. */
-  untrustworthy: 3,
-  thresholdsFailed: 99,
-  interrupted: 130,
-} as const;
-
 export function println(stream: NodeJS.WritableStream, text = ''): void {
   stream.write(`${text}\n`);
 }

@@ -4,7 +4,8 @@
  * the engine's start-up.
  */
 import { StreamsoakError } from '../core/errors.js';
-import { EXIT, println, type CliIo, type Command } from './io.js';
+import { EXIT, exitCodeOfError } from './exit-codes.js';
+import { println, type CliIo, type Command } from './io.js';
 
 interface CommandEntry {
   summary: string;
@@ -18,7 +19,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   run: { summary: 'run a load plan with the Node engine', load: () => import('./commands/run.js') },
   doctor: { summary: "diagnose one SSE endpoint with the guide's checks", load: () => import('./commands/doctor.js') },
   report: { summary: 'rebuild the HTML report of a results folder', load: () => import('./commands/report.js') },
-  compare: { summary: 'compare a run with a baseline; exit 1 on regression', load: () => import('./commands/compare.js') },
+  compare: { summary: 'compare a run with a baseline; exit 4 on regression', load: () => import('./commands/compare.js') },
   plan: { summary: 'capacity planning from measured runs and expected users', load: () => import('./commands/plan.js') },
   k6: { summary: 'k6 build | k6 run NAME: bundle the scenarios, run one with k6', load: () => import('./commands/k6.js') },
   dashboards: { summary: 'write the Grafana dashboards and provisioning', load: () => import('./commands/dashboards.js') },
@@ -85,10 +86,14 @@ export async function main(argv: string[], overrides: Partial<CliIo> = {}): Prom
   }
 }
 
+/**
+ * A typed error is an outcome with its own exit code (exit-codes.ts) and a message meant for the
+ * user; anything else is a bug, shown with its stack trace.
+ */
 export function reportError(error: unknown, io: Pick<CliIo, 'stderr'>): number {
   if (error instanceof StreamsoakError) {
     println(io.stderr, `streamsoak: ${error.message}`);
-    return error.code === 'SS_ERR_ABORTED' ? EXIT.interrupted : error.code === 'SS_ERR_NOT_FOUND' ? EXIT.error : EXIT.usage;
+    return exitCodeOfError(error.code);
   }
   println(io.stderr, `streamsoak: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return EXIT.error;

@@ -7,6 +7,7 @@ import { formatDurationMs } from '../core/duration.js';
 import type { ProgressUpdate } from '../engine/progress-update.js';
 import { formatClockNote, isLatencyKnown } from '../results/clock-note.js';
 import type { Summary } from '../results/schema.js';
+import { metricValue } from '../results/summary-values.js';
 
 export interface ProgressRenderer {
   update(update: ProgressUpdate): void;
@@ -77,25 +78,27 @@ export function createProgressRenderer(stream: NodeJS.WritableStream & { isTTY?:
 /** The end-of-run block: what happened, in the numbers a reader looks for first. */
 export function formatRunSummary(summary: Summary, outDir: string): string[] {
   const values = (name: string): Record<string, number> => summary.metrics[name]?.values ?? {};
-  const latency = values('sse_event_latency');
-  const pollDelay = values('poll_delivery_delay');
   // Every latency figure carries its clock: ± the offset uncertainty across machines, or unknown.
   const latencyKnown = isLatencyKnown(summary.clock);
   const clockNote = formatClockNote(summary.clock);
   const clockSuffix = summary.clock?.method === 'api-time' ? ` ${clockNote}` : '';
-  const trend = (v: Record<string, number>): string =>
-    v.count ? `p50 ${ms(v.med ?? null)}, p95 ${ms(v['p(95)'] ?? null)}, p99 ${ms(v['p(99)'] ?? null)}, max ${ms(v.max ?? null)}` : 'no samples';
+  // Through metricValue: producers spell the median `med` or `p(50)` (results/summary-values.ts).
+  const stat = (metric: string, key: string): number | null => metricValue(summary, metric, key) ?? null;
+  const trend = (metric: string): string =>
+    stat(metric, 'count')
+      ? `p50 ${ms(stat(metric, 'p(50)'))}, p95 ${ms(stat(metric, 'p(95)'))}, p99 ${ms(stat(metric, 'p(99)'))}, max ${ms(stat(metric, 'max'))}`
+      : 'no samples';
   const lines = [
     `run ${summary.runId}: ${formatDurationMs(summary.durationMs)}${summary.interrupted ? ' (interrupted)' : ''} against ${summary.target.baseUrl}`,
     `  SSE      ${values('sse_connects').count ?? 0} opened, ${values('sse_reconnects').count ?? 0} reconnects, max open ${values('sse_open_connections').max ?? 0}`,
     `  failures ${formatCounts(summary.breakdown.sse_connect_failures ?? {})}`,
     `  drops    ${formatCounts(summary.breakdown.sse_drops ?? {})}`,
     `  events   ${values('sse_events').count ?? 0} received, ${values('sse_events_lost').count ?? 0} lost, ${values('sse_events_duplicated').count ?? 0} duplicated`,
-    `  latency  ${latencyKnown ? `${trend(latency)}${clockSuffix}` : clockNote}`,
+    `  latency  ${latencyKnown ? `${trend('sse_event_latency')}${clockSuffix}` : clockNote}`,
   ];
   if ((values('poll_requests').count ?? 0) > 0) {
     lines.push(
-      `  polling  ${values('poll_requests').count} requests (${formatCounts(summary.breakdown.poll_requests ?? {})}), delivery delay ${latencyKnown ? `${trend(pollDelay)}${clockSuffix}` : clockNote}`,
+      `  polling  ${values('poll_requests').count} requests (${formatCounts(summary.breakdown.poll_requests ?? {})}), delivery delay ${latencyKnown ? `${trend('poll_delivery_delay')}${clockSuffix}` : clockNote}`,
     );
   }
   if (summary.clock?.method === 'api-time') {

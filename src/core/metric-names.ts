@@ -32,6 +32,12 @@ export const TRENDS = {
   pollDeliveryDelay: 'poll_delivery_delay',
 } as const;
 
+/**
+ * Attempts to open an SSE stream: not a DESIGN.md metric, but the denominator of the failure rate.
+ * Counted by the engine's users; never pushed to a metrics sink (the run aggregate's snapshot leaves it out).
+ */
+export const SSE_ATTEMPTS = 'sse_attempts';
+
 export type CounterName = (typeof COUNTERS)[keyof typeof COUNTERS];
 export type GaugeName = (typeof GAUGES)[keyof typeof GAUGES];
 export type TrendName = (typeof TRENDS)[keyof typeof TRENDS];

@@ -1,24 +1,15 @@
 /**
  * Platform profiles: what a hosting plan, proxy or CDN does to a long-lived HTTP response, as data.
- * The platform simulator applies them; the diagnosis matches measured drops and arrival patterns
- * against their signatures. Each built-in profile cites where its limit comes from.
+ * The platform simulator applies them; a user's profile file has this shape. The built-in profiles
+ * are the simulated entries of `platform-facts.ts`, where each limit cites where it comes from.
  *
- * This is the one file of core/ that uses zod (pure JS, no Node API). k6 scenarios never import it.
+ * Uses zod (pure JS, no Node API), as platform-facts.ts does. k6 scenarios never import it.
  */
 import { z } from 'zod';
-import { MAX_TIMER_MS } from './duration.js';
+import { bufferingSchema, limitMsSchema as ms, limitOf, PLATFORM_FACTS, platformNameSchema, type PlatformFacts } from './platform-facts.js';
 
-// Past MAX_TIMER_MS Node's timers fire at once: a bigger limit would cut at 1 ms, not never.
-const ms = z.number().int().positive().max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (~24.8 days), the longest timer Node keeps`);
-
-export const bufferingSchema = z.union([
-  z.literal('none').describe('events pass through as they are written'),
-  z.literal('until_close').describe('nothing reaches the client before the upstream response ends'),
-  z
-    .object({ untilBytes: z.number().int().positive() })
-    .strict()
-    .describe('held back until this many bytes have gathered, then flushed'),
-]);
+// A shape a profile shares with the platform facts, where it is defined.
+export { bufferingSchema } from './platform-facts.js';
 
 export const refusalSchema = z
   .object({
@@ -39,7 +30,7 @@ export const corsSchema = z.union([
 
 export const platformProfileSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+    name: platformNameSchema,
     description: z.string().min(1),
     /** Where the limits come from: documentation, or the troubleshooting guide. */
     source: z.string().min(1),
@@ -66,59 +57,27 @@ export const platformProfileSchema = z
 export type PlatformProfile = z.infer<typeof platformProfileSchema>;
 export type PlatformProfileInput = z.input<typeof platformProfileSchema>;
 
-const builtInInputs: readonly PlatformProfileInput[] = [
-  {
-    name: 'vercel-hobby',
-    description: 'Vercel Hobby plan, Node.js runtime: a function runs for at most 10 s, then its stream is cut.',
-    source:
-      'troubleshooting guide, Issue 1 ("Vercel Hobby Plan: Has 10s max timeout"); vercel.com/docs/functions/limitations, Node.js runtime without Fluid compute: "Hobby: 10s (default)"',
-    maxDurationMs: 10_000,
-  },
-  {
-    name: 'vercel-pro',
-    description: 'Vercel Pro plan with maxDuration = 300: the stream is cut after 300 s and must reconnect.',
-    source:
-      'troubleshooting guide, Issue 1 ("supports up to 300s with maxDuration"); vercel.com/docs/functions/limitations: "Pro: 15s (default) - configurable up to 300s"; vercel.com/docs/functions/configuring-functions/duration ("If a function runs for longer than its set maximum duration, Vercel will terminate it")',
-    maxDurationMs: 300_000,
-  },
-  {
-    name: 'netlify',
-    description: 'Netlify Functions: a synchronous function is cut after 26 s.',
-    source: 'troubleshooting guide, Issue 1 ("Netlify: 26s max for serverless functions on Pro plan"); Netlify docs, Functions overview: default deployment options',
-    maxDurationMs: 26_000,
-  },
-  {
-    name: 'nginx-default',
-    description:
-      'nginx as a reverse proxy with stock settings: proxy_buffering on (an upstream that does not send X-Accel-Buffering: no is buffered) and a 60 s proxy_read_timeout.',
-    source:
-      'nginx docs, ngx_http_proxy_module: proxy_buffering (default on), proxy_buffer_size (one memory page, 4k|8k), proxy_read_timeout (default 60s), X-Accel-Buffering; troubleshooting guide, Issue 2',
-    idleTimeoutMs: 60_000,
-    // Stock nginx writes a buffered response in proxy_buffer_size blocks (one 4 KiB page on x86-64),
-    // the response head included: measured against Debian's nginx 1.22 with 20 ms events, the
-    // client got nothing for 0.8 s, then 3,868 bytes with the head, then 4,096-byte blocks. It
-    // honours the upstream's X-Accel-Buffering: no, and never passes X-Accel-* headers on to the
-    // client (proxy_pass_header).
-    buffering: { untilBytes: 4096 },
-    honourAccelBuffering: true,
-    stripResponseHeaders: ['x-accel-buffering'],
-  },
-  {
-    name: 'cdn-buffering',
-    description: 'A CDN or optimiser that caches or transforms responses (Cloudflare Rocket Loader, a cache rule without bypass): events arrive only when the response ends.',
-    source: 'troubleshooting guide, Issue 2 ("CloudFlare: Disable Rocket Loader and set cache rules to bypass"; "Other CDNs: Add cache bypass rules")',
-    buffering: 'until_close',
-  },
-  {
-    name: 'self-hosted',
-    description: 'A Node.js process on a VPS with nothing in front of it: no time limit, no buffering.',
-    source: 'troubleshooting guide, Issue 1 ("Self-hosted/VPS: Should work fine with Node.js") and Option B',
-  },
-];
+/**
+ * A simulated entry of the platform facts as the simulator plays it: its time limits as profile
+ * fields, its sources as one citation.
+ */
+export function createProfileFromFacts(entry: PlatformFacts): PlatformProfile {
+  const maxDuration = limitOf(entry, 'max_duration');
+  const idleTimeout = limitOf(entry, 'idle_timeout');
+  const cites = [...entry.limits.map((limit) => limit.source.cite), ...(entry.source ? [entry.source.cite] : [])];
+  return platformProfileSchema.parse({
+    name: entry.name,
+    description: entry.description,
+    source: [...new Set(cites)].join('; '),
+    ...(maxDuration ? { maxDurationMs: maxDuration.valueMs } : {}),
+    ...(idleTimeout ? { idleTimeoutMs: idleTimeout.valueMs } : {}),
+    buffering: entry.buffering,
+    honourAccelBuffering: entry.honourAccelBuffering,
+    stripResponseHeaders: entry.stripResponseHeaders,
+  });
+}
 
+/** The simulator's built-in profiles (`--profile <name>`): the simulated platform facts, in their order. */
 export const BUILT_IN_PROFILES: ReadonlyMap<string, PlatformProfile> = new Map(
-  builtInInputs.map((input) => {
-    const profile = platformProfileSchema.parse(input);
-    return [profile.name, profile];
-  }),
+  PLATFORM_FACTS.filter((entry) => entry.simulated).map((entry) => [entry.name, createProfileFromFacts(entry)]),
 );

@@ -5,6 +5,7 @@
  * headers — and failures of the harness itself, never blamed on the target. A healthy run gives no
  * finding: streams the plan ended (`client_closed`) are never evidence of a limit.
  */
+import { z } from 'zod';
 import { reasonSide, type Reason } from '../core/reasons.js';
 import type { ConnectionRecord, Finding, Summary } from '../results/schema.js';
 import { maxOf, median } from './cluster.js';
@@ -14,25 +15,32 @@ import { BURST_BUFFERING_REMEDY, CLOSE_BUFFERING_REMEDY, CONNECTION_CAP_REMEDY, 
 
 export interface DiagnoseInput {
   records: Iterable<ConnectionRecord>;
+  /** The run's summary: its `target` says the origin, expected event interval and time scale. */
   summary?: Summary;
-  /** The plan as run (defaults to `summary.plan`): its `target.origin` and `target.query.interval` are used. */
+  /**
+   * A plan in the shape summaries held before `summary.target` carried what the diagnosis needs
+   * (defaults to `summary.plan`): read only for what `summary.target` does not say (`legacyTargetOf`).
+   */
   plan?: unknown;
   /** How often the target sends an event on each stream, when known: silent streams then count. */
   expectedIntervalMs?: number;
   /** The run went through a time-scaled simulator: limits are matched at this scale (0.1: 10 s → 1 s). */
   timeScale?: number;
-  /** The `Origin` the run sent (defaults to the plan's `target.origin`). */
+  /** The `Origin` the run sent (defaults to the summary's `target.origin`). */
   origin?: string;
 }
 
+/** What the diagnosis reads about the target: the summary's typed fields. */
+type DiagnosisTarget = Pick<Summary['target'], 'origin' | 'expectedIntervalMs' | 'timeScale'>;
+
 export function diagnose(input: DiagnoseInput): Finding[] {
   const records = [...input.records];
-  const plan = input.plan ?? input.summary?.plan;
+  const target = diagnosisTargetOf(input);
   const context: Context = {
     records,
-    timeScale: input.timeScale ?? numberAt(plan, ['platform', 'timeScale']) ?? numberAt(plan, ['timeScale']) ?? 1,
-    expectedIntervalMs: input.expectedIntervalMs ?? numberAt(plan, ['target', 'query', 'interval']),
-    origin: input.origin ?? stringAt(plan, ['target', 'origin']),
+    timeScale: input.timeScale ?? target.timeScale ?? 1,
+    expectedIntervalMs: input.expectedIntervalMs ?? target.expectedIntervalMs,
+    origin: input.origin ?? target.origin,
   };
   const findings: Finding[] = [];
   findings.push(...diagnoseHarness(context));
@@ -258,22 +266,60 @@ function describeHarness(summary: Summary): string {
   if (h?.cpuPercent) parts.push(`harness CPU ${Math.round(h.cpuPercent.max)}% at its peak`);
   return parts.length > 0 ? parts.join(', ') : 'the run flagged itself as harness-bound';
 }
-function valueAt(value: unknown, path: readonly string[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
+
+/** The summary's typed target, each field it lacks taken from the plan the old way. */
+function diagnosisTargetOf(input: DiagnoseInput): DiagnosisTarget {
+  const typed = input.summary?.target;
+  const plan = input.plan ?? input.summary?.plan;
+  const legacy = plan === undefined ? {} : legacyTargetOf(plan);
+  const origin = typed?.origin ?? legacy.origin;
+  const expectedIntervalMs = typed?.expectedIntervalMs ?? legacy.expectedIntervalMs;
+  const timeScale = typed?.timeScale ?? legacy.timeScale;
+  return {
+    ...(origin === undefined ? {} : { origin }),
+    ...(expectedIntervalMs === undefined ? {} : { expectedIntervalMs }),
+    ...(timeScale === undefined ? {} : { timeScale }),
+  };
 }
 
-function numberAt(value: unknown, path: readonly string[]): number | undefined {
-  const found = valueAt(value, path);
-  const n = typeof found === 'string' && found.trim() !== '' ? Number(found) : found;
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
-}
+const positiveNumber = z
+  .union([z.number(), z.string().trim().min(1).transform(Number)])
+  .pipe(z.number().positive().finite())
+  .optional()
+  .catch(undefined);
 
-function stringAt(value: unknown, path: readonly string[]): string | undefined {
-  const found = valueAt(value, path);
-  return typeof found === 'string' && found.length > 0 ? found : undefined;
+/**
+ * The plan as far as the diagnosis read it before the summary's `target` was typed: the `Origin`
+ * sent, the reference server's `?interval=` query (a string there) and a simulator's time scale.
+ * Each field that is missing or malformed is unknown (`.catch`), never an error.
+ */
+const legacyPlanSchema = z.object({
+  target: z
+    .object({
+      origin: z.string().min(1).optional().catch(undefined),
+      query: z.object({ interval: positiveNumber }).optional().catch(undefined),
+    })
+    .optional()
+    .catch(undefined),
+  platform: z.object({ timeScale: positiveNumber }).optional().catch(undefined),
+  timeScale: positiveNumber,
+});
+
+/**
+ * The one fallback for summaries written before `summary.target` carried `origin`,
+ * `expectedIntervalMs` and `timeScale` (results folders already on disk): they said them only in
+ * the plan, as `target.origin`, `target.query.interval` and `platform.timeScale` or `timeScale`, so
+ * these folders diagnose as they did.
+ */
+export function legacyTargetOf(plan: unknown): DiagnosisTarget {
+  const parsed = legacyPlanSchema.safeParse(plan);
+  if (!parsed.success) return {};
+  const { target, platform, timeScale } = parsed.data;
+  const expectedIntervalMs = target?.query?.interval;
+  const scale = platform?.timeScale ?? timeScale;
+  return {
+    ...(target?.origin === undefined ? {} : { origin: target.origin }),
+    ...(expectedIntervalMs === undefined ? {} : { expectedIntervalMs }),
+    ...(scale === undefined ? {} : { timeScale: scale }),
+  };
 }

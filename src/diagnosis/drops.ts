@@ -7,15 +7,15 @@ import type { ConnectionRecord, Finding } from '../results/schema.js';
 import { densestCluster, maxOf, median, minOf, type Cluster } from './cluster.js';
 import { MIN_PATTERN, countBy, formatCounts, type Context } from './context.js';
 import {
+  createIdleTimeoutFinding,
+  createTimeLimitFinding,
   formatSeconds,
   formatSecondsSpread,
-  idleTimeoutRemedy,
-  limitPlatformName,
   limitToleranceMs,
-  matchLimitProfile,
+  matchKnownLimit,
   percent,
   scaleNote,
-  timeLimitRemedy,
+  type KnownLimit,
 } from './signatures.js';
 
 /**
@@ -87,14 +87,14 @@ export function diagnoseDrops(context: Context): Finding[] {
     // Streams that outlived the supposed limit (however they ended) contradict it.
     const outlived = opened.filter((r) => r.endedAt - r.startedAt > limitMs + 2 * limitToleranceMs(limitMs)).length;
     const silentToTheEnd = silenceCluster !== undefined && silenceIsPattern && silenceCluster.centerMs >= 0.8 * limitMs;
-    const timeProfile = matchLimitProfile('maxDurationMs', limitMs, context.timeScale);
-    const idleProfile = matchLimitProfile('idleTimeoutMs', limitMs, context.timeScale);
+    const timeLimit = matchKnownLimit('max_duration', limitMs, context.timeScale);
+    const idleLimit = matchKnownLimit('idle_timeout', limitMs, context.timeScale);
     // A stream cut at a fixed age *and* silent since it opened fits both a time limit and an idle
     // timeout; a known time limit wins, then a known idle timeout, then the silence (idle).
-    const isIdle = silentToTheEnd && (timeProfile === undefined || idleProfile !== undefined);
+    const isIdle = silentToTheEnd && (timeLimit === undefined || idleLimit !== undefined);
     ageExplained = !isIdle;
     if (!isIdle && outlived < Math.max(1, ageCluster.count * 0.1)) {
-      return [timeLimitFinding(ageCluster.count, drops.length + outlived, limitMs, ageCluster.spreadMs, timeProfile?.name, context.timeScale)];
+      return [timeLimitFinding(ageCluster.count, drops.length + outlived, limitMs, ageCluster.spreadMs, timeLimit, context.timeScale)];
     }
   }
   if (silenceIsPattern && silenceCluster && !ageExplained) {
@@ -117,31 +117,23 @@ export function diagnoseDrops(context: Context): Finding[] {
 
 function idleFinding(context: Context, drops: readonly ConnectionRecord[], ages: readonly number[], silenceCluster: Cluster): Finding {
   const silenceMs = silenceCluster.centerMs;
-  const profile = matchLimitProfile('idleTimeoutMs', silenceMs, context.timeScale);
   const lifetimes = silenceCluster.members.map((i) => ages[i] as number);
-  return {
-    kind: 'idle_timeout',
-    severity: 'problem',
-    title: `Streams are cut after ${formatSeconds(silenceMs)} without a byte: an idle timeout${profile ? `, as nginx's default proxy_read_timeout (60 s)` : ''}`,
+  return createIdleTimeoutFinding({
+    measuredMs: silenceMs,
+    timeScale: context.timeScale,
+    match: matchKnownLimit('idle_timeout', silenceMs, context.timeScale),
     evidence:
       `${percent(silenceCluster.count, drops.length)} of the ${drops.length} streams the target ended (${silenceCluster.count}) ended ${formatSecondsSpread(silenceMs, silenceCluster.spreadMs)} after the last byte they received, ` +
       `whatever their age (${formatSeconds(minOf(lifetimes))} to ${formatSeconds(maxOf(lifetimes))})` +
       scaleNote(context.timeScale, silenceMs),
-    remedy: idleTimeoutRemedy(silenceMs / context.timeScale),
-    ...(profile ? { profile: profile.name } : {}),
-  };
+  });
 }
 
-function timeLimitFinding(count: number, reached: number, limitMs: number, spreadMs: number, profileName: string | undefined, timeScale: number): Finding {
-  const real = formatSeconds(limitMs / timeScale);
-  const on = limitPlatformName(profileName);
-  const platform = on ? `a ${real} function limit, as on ${on}` : `a ${real} time limit`;
-  return {
-    kind: 'time_limit',
-    severity: 'problem',
-    title: `Streams are cut ${formatSeconds(limitMs)} after they open: ${platform}`,
+function timeLimitFinding(count: number, reached: number, limitMs: number, spreadMs: number, match: KnownLimit | undefined, timeScale: number): Finding {
+  return createTimeLimitFinding({
+    measuredMs: limitMs,
+    timeScale,
+    match,
     evidence: `${percent(count, reached)} of the streams that reached that age (${count} of ${reached}) ended ${formatSecondsSpread(limitMs, spreadMs)} after they were requested${scaleNote(timeScale, limitMs)}`,
-    remedy: timeLimitRemedy(profileName),
-    ...(profileName ? { profile: profileName } : {}),
-  };
+  });
 }

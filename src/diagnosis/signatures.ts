@@ -1,8 +1,11 @@
 /**
  * The failures the troubleshooting guide describes, as signatures the diagnosis and `doctor` match
- * measurements against, with the guide's remedy for each (our words, its facts).
+ * measurements against, with the guide's remedy for each (our words, its facts). What a platform's
+ * limit is called and what to do about it come from the platform facts; the findings for a time
+ * limit and an idle timeout are built here, once, for both.
  */
-import { BUILT_IN_PROFILES, type PlatformProfile } from '../core/platform-profile.js';
+import { formatLimitValue, PLATFORM_FACTS, WEBSOCKET_SERVICES, type PlatformFacts, type PlatformLimit } from '../core/platform-facts.js';
+import type { Finding } from '../results/schema.js';
 
 /** How far a measured cut may sit from a profile's limit and still be that limit. */
 export function limitToleranceMs(limitMs: number): number {
@@ -11,31 +14,31 @@ export function limitToleranceMs(limitMs: number): number {
   return Math.max(250, limitMs * 0.04);
 }
 
-/** The built-in profile whose (time-scaled) limit of `kind` the measured time matches, if any. */
-export function matchLimitProfile(kind: 'maxDurationMs' | 'idleTimeoutMs', observedMs: number, timeScale = 1): PlatformProfile | undefined {
-  let best: { profile: PlatformProfile; distance: number } | undefined;
-  for (const profile of BUILT_IN_PROFILES.values()) {
-    const limit = profile[kind];
-    if (limit === undefined) continue;
-    const scaled = limit * timeScale;
-    const distance = Math.abs(observedMs - scaled);
-    if (distance <= limitToleranceMs(scaled) && (best === undefined || distance < best.distance)) best = { profile, distance };
-  }
-  return best?.profile;
+/** A simulated platform's limit that a measurement matched: `platform` is its profile name. */
+export interface KnownLimit {
+  platform: string;
+  limit: PlatformLimit;
 }
 
-/** The platform a matched time limit belongs to, as findings name it (`as on Vercel Hobby`). */
-export function limitPlatformName(profileName: string | undefined): string | undefined {
-  switch (profileName) {
-    case 'vercel-hobby':
-      return 'Vercel Hobby';
-    case 'vercel-pro':
-      return 'Vercel Pro with maxDuration = 300';
-    case 'netlify':
-      return 'Netlify';
-    default:
-      return undefined;
+/** The simulated platform whose (time-scaled) limit of `kind` the measured time matches, if any. */
+export function matchKnownLimit(
+  kind: 'max_duration' | 'idle_timeout',
+  observedMs: number,
+  timeScale = 1,
+  facts: readonly PlatformFacts[] = PLATFORM_FACTS,
+): KnownLimit | undefined {
+  let best: { match: KnownLimit; distance: number } | undefined;
+  for (const entry of facts) {
+    if (!entry.simulated) continue;
+    const limit = entry.limits.find((candidate) => candidate.kind === kind);
+    if (limit === undefined) continue;
+    const scaled = limit.valueMs * timeScale;
+    const distance = Math.abs(observedMs - scaled);
+    if (distance <= limitToleranceMs(scaled) && (best === undefined || distance < best.distance)) {
+      best = { match: { platform: entry.name, limit }, distance };
+    }
   }
+  return best?.match;
 }
 
 /** What a time-scaled measurement is at full scale: ` (time scale ×0.1: 10.0 s on the real platform)`. */
@@ -43,20 +46,46 @@ export function scaleNote(timeScale: number, ms: number): string {
   return timeScale === 1 ? '' : ` (time scale ×${timeScale}: ${formatSeconds(ms / timeScale)} on the real platform)`;
 }
 
-const WEBSOCKET_SERVICES = 'a managed WebSocket service (Pusher, Ably, Supabase Realtime)';
+/** The guide's remedy for a time limit that matches no known platform (Issue 1 and the decision tree). */
+export const TIME_LIMIT_REMEDY = `something ends responses at a fixed age (a function time limit or a proxy's): raise that limit if the platform allows it (Vercel Pro: \`maxDuration\`), make sure clients reconnect with \`Last-Event-ID\`, self-host the stream, or move to ${WEBSOCKET_SERVICES}`;
 
-/** The guide's remedy for a time limit, by the platform it matches (Issue 1 and the decision tree). */
-export function timeLimitRemedy(profileName: string | undefined): string {
-  switch (profileName) {
-    case 'vercel-hobby':
-      return `Vercel Hobby will not hold an SSE stream: upgrade to Vercel Pro and export \`maxDuration\` (up to 300 s) from the route, self-host the stream on a VPS, or move to ${WEBSOCKET_SERVICES}`;
-    case 'vercel-pro':
-      return `this is Vercel Pro's \`maxDuration\` ceiling (300 s): clients must reconnect, so keep EventSource's automatic reconnect and replay missed events from \`Last-Event-ID\`; for streams that must stay open, self-host or use ${WEBSOCKET_SERVICES}`;
-    case 'netlify':
-      return `Netlify functions stop after 26 s: the guide recommends ${WEBSOCKET_SERVICES}, or self-hosting the stream`;
-    default:
-      return `something ends responses at a fixed age (a function time limit or a proxy's): raise that limit if the platform allows it (Vercel Pro: \`maxDuration\`), make sure clients reconnect with \`Last-Event-ID\`, self-host the stream, or move to ${WEBSOCKET_SERVICES}`;
-  }
+export interface LimitFindingInput {
+  /** The measured time (time-scaled when the run was): the age at the cut, or the silence before it. */
+  measuredMs: number;
+  timeScale: number;
+  /** The known limit it matched, if any. */
+  match: KnownLimit | undefined;
+  /** What was measured, in the caller's words (a cluster of streams, or one probe). */
+  evidence: string;
+}
+
+/**
+ * Streams cut at one age: a time limit. The age is measured from the request, since a platform's
+ * clock starts when the request reaches it.
+ */
+export function createTimeLimitFinding({ measuredMs, timeScale, match, evidence }: LimitFindingInput): Finding {
+  const real = formatSeconds(measuredMs / timeScale);
+  const platform = match ? `a ${real} function limit, as on ${match.limit.label}` : `a ${real} time limit`;
+  return {
+    kind: 'time_limit',
+    severity: 'problem',
+    title: `Streams are cut ${formatSeconds(measuredMs)} after they were requested: ${platform}`,
+    evidence,
+    remedy: match?.limit.remedy ?? TIME_LIMIT_REMEDY,
+    ...(match ? { profile: match.platform } : {}),
+  };
+}
+
+/** Streams cut after one silence, whatever their age: an idle timeout. */
+export function createIdleTimeoutFinding({ measuredMs, timeScale, match, evidence }: LimitFindingInput): Finding {
+  return {
+    kind: 'idle_timeout',
+    severity: 'problem',
+    title: `Streams are cut after ${formatSeconds(measuredMs)} without a byte: an idle timeout${match ? `, as ${match.limit.label} (${formatLimitValue(match.limit)})` : ''}`,
+    evidence,
+    remedy: match?.limit.remedy ?? idleTimeoutRemedy(measuredMs / timeScale),
+    ...(match ? { profile: match.platform } : {}),
+  };
 }
 
 export function idleTimeoutRemedy(silenceMs: number): string {

@@ -8,13 +8,12 @@ import {
   BURST_BUFFERING_REMEDY,
   CLOSE_BUFFERING_REMEDY,
   corsRemedy,
+  createIdleTimeoutFinding,
+  createTimeLimitFinding,
   formatSeconds,
-  idleTimeoutRemedy,
-  limitPlatformName,
   limitToleranceMs,
-  matchLimitProfile,
+  matchKnownLimit,
   scaleNote,
-  timeLimitRemedy,
 } from '../diagnosis/signatures.js';
 import type { CheckId, CheckStatus, DoctorCheck } from './types.js';
 import type { StreamProbe } from './probe.js';
@@ -179,8 +178,8 @@ function limitFinding(context: CheckContext, probe: StreamProbe): Finding | unde
   if (probe.openedAt === undefined || probe.end === 'held') return undefined;
   const requestAgeMs = probe.endedAt - probe.requestedAt;
   const silenceMs = probe.endedAt - (probe.lastByteAt ?? probe.openedAt);
-  const timeProfile = matchLimitProfile('maxDurationMs', requestAgeMs, context.timeScale);
-  const idleProfile = matchLimitProfile('idleTimeoutMs', silenceMs, context.timeScale);
+  const timeLimit = matchKnownLimit('max_duration', requestAgeMs, context.timeScale);
+  const idleLimit = matchKnownLimit('idle_timeout', silenceMs, context.timeScale);
   // The other stream cut at the same age while it was receiving: a time limit, not a silence.
   const other = probe === context.heldProbe ? context.testProbe : context.heldProbe;
   // The test stream ending after all its messages is its normal end, not a cut.
@@ -192,32 +191,22 @@ function limitFinding(context: CheckContext, probe: StreamProbe): Finding | unde
   const bytes = probe.events.length + probe.comments;
   const usualGapMs = bytes === 0 ? 0 : ((probe.lastByteAt ?? probe.openedAt) - probe.openedAt) / bytes;
   const quiet = silenceMs >= Math.max(250, 1.5 * usualGapMs);
-  const isIdle = !sameCut && quiet && (idleProfile !== undefined || timeProfile === undefined);
+  const isIdle = !sameCut && quiet && (idleLimit !== undefined || timeLimit === undefined);
   const scale = scaleNote(context.timeScale, requestAgeMs);
   if (isIdle) {
-    return {
-      kind: 'idle_timeout',
-      severity: 'problem',
-      title: `The stream was cut after ${formatSeconds(silenceMs)} without a byte: an idle timeout${idleProfile ? ", as nginx's default proxy_read_timeout" : ''}`,
+    return createIdleTimeoutFinding({
+      measuredMs: silenceMs,
+      timeScale: context.timeScale,
+      match: idleLimit,
       evidence: `${probe.url} ended ${formatSeconds(silenceMs)} after its last byte (${probe.events.length} events, ${probe.comments} heartbeats)${scale}`,
-      remedy: idleTimeoutRemedy(silenceMs / context.timeScale),
-      ...(idleProfile ? { profile: idleProfile.name } : {}),
-    };
+    });
   }
-  const real = requestAgeMs / context.timeScale;
-  const on = limitPlatformName(timeProfile?.name);
-  const platform = on ? `, as on ${on}` : '';
-  return {
-    kind: 'time_limit',
-    severity: 'problem',
-    title:
-      context.timeScale === 1
-        ? `Streams are cut ${formatSeconds(requestAgeMs)} after the request: a time limit${platform}`
-        : `Streams are cut ${formatSeconds(requestAgeMs)} after the request (${formatSeconds(real)} at full scale): a time limit${platform}`,
+  return createTimeLimitFinding({
+    measuredMs: requestAgeMs,
+    timeScale: context.timeScale,
+    match: timeLimit,
     evidence: `${probe.url} ended ${formatSeconds(requestAgeMs)} after it was requested while still receiving (last byte ${formatSeconds(silenceMs)} before the end)${sameCut ? '; the other stream was cut at the same age' : ''}${scale}`,
-    remedy: timeLimitRemedy(timeProfile?.name),
-    ...(timeProfile ? { profile: timeProfile.name } : {}),
-  };
+  });
 }
 
 interface StreamBuffering {

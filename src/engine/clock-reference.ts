@@ -8,6 +8,7 @@
  * - unknown: no clock reference (`none`, or no usable `/api/time`): latency would be off by an
  *   unknown offset, so none is recorded; drops, buffering and limits are measured as ever.
  */
+import { isLoopbackHost } from '../core/clock.js';
 import { LATENCY_UNKNOWN_NOTE, formatClockNote, formatUncertaintyMs, type SummaryClock } from '../results/clock-note.js';
 import { round3 } from '../results/round.js';
 import { measureClockOffset, type ClockEstimate, type MeasureClockOptions } from './clock-offset.js';
@@ -19,10 +20,6 @@ export interface ClockReference {
   clock: SummaryClock;
   /** Set for `api-time`: the second estimate at the end of the run uses it. */
   measure?: () => Promise<ClockEstimate | undefined>;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '[::1]' || hostname === '::1';
 }
 
 const SAME_HOST: ClockReference = { offsetMs: 0, clock: { method: 'same-host', offsetMs: 0, uncertaintyMs: 0, note: formatClockNote({ method: 'same-host' }) } };

@@ -9,7 +9,7 @@ import { createConnectionFactory } from './dispatchers.js';
 import type { Plan } from './plan.js';
 import { PollUser } from './poll-user.js';
 import { createRecorder, type Recorder, type WorkerReport } from './recorder.js';
-import { nowMs } from './sse-attempt.js';
+import { nowMs } from './time.js';
 import { SseUser } from './sse-user.js';
 import { sseStages, targetAt } from './stages.js';
 

@@ -10,7 +10,7 @@ import { statusClass } from '../core/reasons.js';
 import { buildPath, type CredentialSource, type Credentials } from './auth.js';
 import type { Plan } from './plan.js';
 import type { Recorder } from './recorder.js';
-import { nowMs } from './sse-attempt.js';
+import { nowMs } from './time.js';
 
 export interface PollUserContext {
   plan: Plan;

@@ -9,12 +9,12 @@
  * (started − ended) and can still write one record for each if the worker process dies.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { CounterName, TrendName } from '../core/metric-names.js';
+import type { CounterName, SSE_ATTEMPTS, TrendName } from '../core/metric-names.js';
 import { TRENDS } from '../core/metric-names.js';
 import { createHistogram, encodeHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
 import type { ConnectionRecord } from '../results/schema.js';
 import { round3 } from '../results/round.js';
-import { counterKey, type AggregateInput, type DelayStats, type SSE_ATTEMPTS } from '../metrics/run-aggregate.js';
+import { counterKey, type AggregateInput, type DelayStats } from '../metrics/run-aggregate.js';
 
 export type CounterKey = CounterName | typeof SSE_ATTEMPTS;
 

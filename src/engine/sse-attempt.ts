@@ -26,9 +26,7 @@ import type { ConnectionRecord } from '../results/schema.js';
 import { round3 } from '../results/round.js';
 import { classifyConnectError, classifyDropError, describeError } from './classify-error.js';
 import type { Recorder } from './recorder.js';
-
-/** Epoch milliseconds with sub-millisecond resolution. */
-export const nowMs = (): number => performance.timeOrigin + performance.now();
+import { nowMs } from './time.js';
 
 export type AttemptOutcome = ConnectionRecord['outcome'];
 

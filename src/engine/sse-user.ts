@@ -8,7 +8,7 @@ import { buildPath, type CredentialSource, type Credentials } from './auth.js';
 import type { Client } from 'undici';
 import type { ConnectionFactory } from './dispatchers.js';
 import type { Plan } from './plan.js';
-import { SSE_ATTEMPTS } from '../metrics/run-aggregate.js';
+import { SSE_ATTEMPTS } from '../core/metric-names.js';
 import type { Recorder } from './recorder.js';
 import { nextReconnectDelayMs, type ReconnectState } from './reconnect.js';
 import { SseAttempt, lastEventIdHeaderValue, type AttemptOutcome, type SseAttemptOwner } from './sse-attempt.js';

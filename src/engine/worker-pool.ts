@@ -3,10 +3,11 @@
  * processes (several), behind one interface. Source files (.ts, in tests) are forked through tsx;
  * compiled files (.js, in dist/) with plain node. A forked worker that ends before it has handed over
  * its last report (killed, crashed, IPC gone) is *lost*: its handle says when and how, and the
- * coordinator accounts for its attempts in flight (src/engine/index.ts).
+ * coordinator accounts for its attempts in flight (src/engine/run-plan.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { HarnessError } from '../core/errors.js';
 import { startLoadWorker, type LoadWorker, type LoadWorkerOptions } from './load-worker.js';
 import type { ConnectionRecord } from '../results/schema.js';
 import type { WorkerReport } from './recorder.js';
@@ -62,7 +63,7 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
-  const waiting = new Map<FromWorker['type'], Array<(message: FromWorker | undefined) => void>>();
+  const waiting: Waiting = new Map();
   let exited = false;
   let handedOver = false;
   let loss: WorkerLoss | undefined;
@@ -110,57 +111,12 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
     if (!handedOver) loss = { at: Date.now(), pid: child.pid, code, signal };
   });
 
-  /**
-   * Sends `message` and waits for `reply`, at most `timeoutMs`; with `progressAt`, the wait is
-   * measured from the last sign of progress instead (a worker still handing over parts is not late).
-   */
-  function request(
-    message: ToWorker,
-    reply: FromWorker['type'],
-    timeoutMs: number,
-    progressAt?: () => number,
-  ): Promise<FromWorker | undefined> {
-    if (exited || !child.connected) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const sentAt = Date.now();
-      const expire = (): void => {
-        const since = Math.max(sentAt, progressAt?.() ?? sentAt);
-        if (Date.now() - since < timeoutMs) {
-          timer = setTimeout(expire, since + timeoutMs - Date.now());
-          timer.unref();
-          return;
-        }
-        const queue = waiting.get(reply);
-        const at = queue?.indexOf(done) ?? -1;
-        if (at >= 0) queue?.splice(at, 1);
-        resolve(undefined);
-      };
-      let timer = setTimeout(expire, timeoutMs);
-      timer.unref();
-      const done = (answer: FromWorker | undefined): void => {
-        clearTimeout(timer);
-        resolve(answer);
-      };
-      const queue = waiting.get(reply) ?? [];
-      queue.push(done);
-      waiting.set(reply, queue);
-      child.send(message);
-    });
-  }
+  const request = createRequester(child, waiting, () => exited);
 
-  const ready = await new Promise<boolean>((resolveReady) => {
-    const timer = setTimeout(() => resolveReady(false), 30_000);
-    timer.unref();
-    waiting.set('ready', [
-      (message) => {
-        clearTimeout(timer);
-        resolveReady(message !== undefined);
-      },
-    ]);
-  });
+  const ready = await waitUntilReady(waiting, 30_000);
   if (!ready) {
     child.kill();
-    throw new Error(`worker ${index} did not load`);
+    throw new HarnessError(`worker ${index} did not load`);
   }
   return {
     index,
@@ -195,4 +151,58 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
       return reports.splice(0);
     },
   };
+}
+
+/** The replies the coordinator waits for, by type; a waiter gets `undefined` when the worker goes first. */
+type Waiting = Map<FromWorker['type'], Array<(message: FromWorker | undefined) => void>>;
+
+type Request = (message: ToWorker, reply: FromWorker['type'], timeoutMs: number, progressAt?: () => number) => Promise<FromWorker | undefined>;
+
+function createRequester(child: ChildProcess, waiting: Waiting, hasExited: () => boolean): Request {
+  /**
+   * Sends `message` and waits for `reply`, at most `timeoutMs`; with `progressAt`, the wait is
+   * measured from the last sign of progress instead (a worker still handing over parts is not late).
+   */
+  return function request(message, reply, timeoutMs, progressAt) {
+    if (hasExited() || !child.connected) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const sentAt = Date.now();
+      const expire = (): void => {
+        const since = Math.max(sentAt, progressAt?.() ?? sentAt);
+        if (Date.now() - since < timeoutMs) {
+          timer = setTimeout(expire, since + timeoutMs - Date.now());
+          timer.unref();
+          return;
+        }
+        const queue = waiting.get(reply);
+        const at = queue?.indexOf(done) ?? -1;
+        if (at >= 0) queue?.splice(at, 1);
+        resolve(undefined);
+      };
+      let timer = setTimeout(expire, timeoutMs);
+      timer.unref();
+      const done = (answer: FromWorker | undefined): void => {
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      const queue = waiting.get(reply) ?? [];
+      queue.push(done);
+      waiting.set(reply, queue);
+      child.send(message);
+    });
+  };
+}
+
+/** Resolves true on the worker's `ready`, false when it exits first or takes longer than `timeoutMs`. */
+function waitUntilReady(waiting: Waiting, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolveReady) => {
+    const timer = setTimeout(() => resolveReady(false), timeoutMs);
+    timer.unref();
+    waiting.set('ready', [
+      (message) => {
+        clearTimeout(timer);
+        resolveReady(message !== undefined);
+      },
+    ]);
+  });
 }

@@ -8,9 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { TREND_STATS } from '../core/metric-names.js';
+import { describeMachine } from '../results/machine.js';
 import type { ScenarioName } from './build.js';
 
 /** Where a default Prometheus (docker-compose, `prometheus --web.enable-remote-write-receiver`) takes remote write. */
@@ -60,7 +60,7 @@ export function buildK6Invocation(options: K6RunOptions): K6Invocation {
     STREAMSOAK_RESULTS_DIR: options.resultsDir,
     STREAMSOAK_RUN_ID: options.runId,
     STREAMSOAK_TESTID: options.testid,
-    STREAMSOAK_MACHINE: JSON.stringify(describeMachine()),
+    STREAMSOAK_MACHINE: JSON.stringify(describeMachine('k6')),
   });
   if (options.token !== undefined) env.TOKEN = options.token;
   if (options.vus !== undefined) env.VUS = String(options.vus);
@@ -77,19 +77,6 @@ export function buildK6Invocation(options: K6RunOptions): K6Invocation {
   return { args, env };
 }
 
-/** What the summary's `machine` says about this host (a k6 script cannot find out). */
-export function describeMachine(): { hostname: string; platform: string; arch: string; cpus: number; cpuModel?: string; totalMemoryBytes: number; runtime: string } {
-  const cpus = os.cpus();
-  return {
-    hostname: os.hostname(),
-    platform: os.platform(),
-    arch: os.arch(),
-    cpus: cpus.length,
-    ...(cpus[0]?.model ? { cpuModel: cpus[0].model } : {}),
-    totalMemoryBytes: os.totalmem(),
-    runtime: 'k6',
-  };
-}
 
 /** The path of an executable on `PATH`, or `undefined`. */
 export function findExecutable(name: string, searchPath: string | undefined): string | undefined {

@@ -4,14 +4,14 @@
  * points, metrics snapshots for sinks, and the numbers of the summary. Memory does not grow with the
  * run's length: one set of histograms, one map of counters.
  */
-import { METRIC_LABELS, TRENDS, type CounterName, type GaugeName, type TrendName } from '../core/metric-names.js';
+import { METRIC_LABELS, SSE_ATTEMPTS, TRENDS, type CounterName, type GaugeName, type TrendName } from '../core/metric-names.js';
 import { createHistogram, mergeEncodedHistogram, trendStats, type Histogram } from './histogram.js';
 import type { TimelinePoint } from '../results/schema.js';
 import { round3 } from '../results/round.js';
 import type { MetricLabels, MetricsSnapshot, TrendStats } from './snapshot.js';
 
-/** Attempts to open an SSE stream: not a DESIGN.md metric, but the denominator of the failure rate. */
-export const SSE_ATTEMPTS = 'sse_attempts';
+// Defined with the other metric names (the engine's users count it); still exported here, where it was.
+export { SSE_ATTEMPTS } from '../core/metric-names.js';
 
 /** The key of a counter in a worker's report and in the aggregate: `name`, or `name|label`. */
 export function counterKey(name: string, label?: string): string {

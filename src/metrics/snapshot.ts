@@ -31,7 +31,12 @@ export interface MetricsSnapshot {
   trends: ReadonlyArray<{ name: TrendName; labels: MetricLabels; window: TrendStats | null; total: TrendStats | null }>;
 }
 
-/** An exporter of snapshots. `push` must never block or throw into the run. */
+/**
+ * An exporter of snapshots, k6's `Output` for one kind of data. The Node engine makes each sink an
+ * observer of its per-second window (src/engine/run-observer.ts); k6 runs push through k6's own
+ * output. `push` must never block or throw into the run (one that throws is noted in the summary's
+ * warnings, and the run goes on).
+ */
 export interface MetricsSink {
   readonly name: string;
   push(snapshot: MetricsSnapshot): void;

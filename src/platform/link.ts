@@ -8,9 +8,9 @@
  * Each write's schedule is computed when it is pushed: it leaves the platform when the bandwidth
  * cap lets it and no stall holds it, then reaches the client `delayMs` plus a random jitter later,
  * but never before what was written before it (TCP delivers in order, so a late chunk holds back
- * the ones behind it). A timed queue (`delay-line.ts`) runs the deliveries.
+ * the ones behind it). A timed queue (`timed-queue.ts`) runs the deliveries.
  */
-import { createTimedQueue } from './delay-line.js';
+import { createTimedQueue } from './timed-queue.js';
 
 export interface LinkOptions {
   /** One-way delay of every byte. */

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MissingToolError } from '../core/errors.js';
+import { HarnessError, MissingToolError } from '../core/errors.js';
 import { freePort } from './free-port.js';
 
 export type NginxTemplate = 'sse' | 'stock';
@@ -133,5 +133,5 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     };
   }
   await rm(prefix, { recursive: true, force: true });
-  throw lastError instanceof Error ? lastError : new Error('nginx did not start');
+  throw new HarnessError(lastError instanceof Error ? lastError.message : 'nginx did not start', { cause: lastError });
 }

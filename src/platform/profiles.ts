@@ -1,7 +1,7 @@
 /**
- * Finding, loading, composing and time-scaling platform profiles (the data of
- * `core/platform-profile.ts`). A list of profiles reads from the client towards the upstream:
- * `--profile cdn-buffering,vercel-hobby` is a CDN in front of a Vercel Hobby function.
+ * Finding, loading, composing and time-scaling platform profiles (the built-ins are the simulated
+ * entries of `core/platform-facts.ts`). A list of profiles reads from the client towards the
+ * upstream: `--profile cdn-buffering,vercel-hobby` is a CDN in front of a Vercel Hobby function.
  */
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';

@@ -282,6 +282,18 @@ export function compareRuns(baseline: Summary, current: Summary, limits: Regress
   };
 }
 
+/**
+ * What a comparison means for CI, one outcome per exit code (src/cli/exit-codes.ts). An
+ * untrustworthy run wins over a regression: its figures prove nothing either way, so a "regression"
+ * measured on it would blame the target for what the harness failed to send.
+ */
+export type ComparisonOutcome = 'pass' | 'regression' | 'untrustworthy';
+
+export function comparisonOutcome(comparison: Comparison): ComparisonOutcome {
+  if (comparison.untrustworthy.length > 0) return 'untrustworthy';
+  return comparison.regressions.length > 0 ? 'regression' : 'pass';
+}
+
 function formatValue(row: ComparisonRow, value: number | undefined): string {
   if (value === undefined) return '—';
   return row.isTime ? formatMs(value) : formatNumber(value, Number.isInteger(value) ? 0 : 3);

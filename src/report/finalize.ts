@@ -1,7 +1,9 @@
 /**
  * The last step of every run, whichever engine made it: the diagnosis is added to `summary.json`,
- * then `report.html` and `junit.xml` are written beside it. `streamsoak run` and `demo` end here,
- * so a results folder always carries the same files; `report` rebuilds the last two later.
+ * then `report.html` and `junit.xml` are written beside it. `streamsoak run`, `demo` and `k6 run`
+ * end here (src/cli/findings.ts), so a results folder always carries the same files; `report`
+ * rebuilds the last two later. What the diagnosis needs to know about the target (origin, expected
+ * event interval, time scale) comes from the summary's `target`; the options override it.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,9 +15,9 @@ import { createRecordDigester } from './html/data.js';
 import { readConnectionRecords, readSummary } from '../results/reader.js';
 
 export interface FinalizeOptions {
-  /** The run went through a time-scaled platform simulator (the demo does): limits match at this scale. */
+  /** The run went through a time-scaled platform simulator: limits match at this scale (overrides `summary.target.timeScale`). */
   timeScale?: number;
-  /** How often the target sends an event on each stream, when the caller knows it. */
+  /** How often the target sends an event on each stream, when the caller knows better than `summary.target.expectedIntervalMs`. */
   expectedIntervalMs?: number;
   signal?: AbortSignal;
 }

@@ -7,8 +7,9 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { StreamsoakError } from '../core/errors.js';
-import { parseOrThrow } from '../core/validate.js';
+import type { z } from 'zod';
+import { InvalidResultsError, StreamsoakError } from '../core/errors.js';
+import { formatIssues } from '../core/validate.js';
 import {
   RESULT_FILES,
   connectionRecordSchema,
@@ -29,8 +30,15 @@ async function readJson(file: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new StreamsoakError('SS_ERR_INVALID_CONFIG', `${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new StreamsoakError('SS_ERR_INVALID_RESULTS', `${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** A results file that does not match its schema is corrupt (or not ours), not a bad plan: SS_ERR_INVALID_RESULTS. */
+function parseResultsFile<S extends z.ZodType>(schema: S, value: unknown, file: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new InvalidResultsError(file, formatIssues(result.error));
+  return result.data;
 }
 
 /**
@@ -49,7 +57,7 @@ export async function resolveSummaryPath(target: string): Promise<string> {
 
 export async function readSummary(target: string): Promise<Summary> {
   const file = await resolveSummaryPath(target);
-  return parseOrThrow(summarySchema, await readJson(file), file);
+  return parseResultsFile(summarySchema, await readJson(file), file);
 }
 
 /**
@@ -61,7 +69,7 @@ export async function readSummary(target: string): Promise<Summary> {
 export async function readSummaryWithExtras(target: string): Promise<{ summary: Summary; serverPeakRssBytes?: number }> {
   const file = await resolveSummaryPath(target);
   const raw = await readJson(file);
-  const summary = parseOrThrow(summarySchema, raw, file);
+  const summary = parseResultsFile(summarySchema, raw, file);
   const server = (raw as { server?: { peakRssBytes?: unknown } }).server;
   const rss = server?.peakRssBytes;
   return typeof rss === 'number' && Number.isFinite(rss) && rss > 0 ? { summary, serverPeakRssBytes: rss } : { summary };
@@ -69,7 +77,7 @@ export async function readSummaryWithExtras(target: string): Promise<{ summary: 
 
 export async function readTimeline(dir: string): Promise<Timeline> {
   const file = path.join(dir, RESULT_FILES.timeline);
-  return parseOrThrow(timelineSchema, await readJson(file), file);
+  return parseResultsFile(timelineSchema, await readJson(file), file);
 }
 
 /**
@@ -95,9 +103,9 @@ export async function* readConnectionRecords(dir: string, signal?: AbortSignal):
       try {
         value = JSON.parse(line) as unknown;
       } catch (error) {
-        throw new StreamsoakError('SS_ERR_INVALID_CONFIG', `${file}:${lineNumber} is not valid JSON`, { cause: error });
+        throw new StreamsoakError('SS_ERR_INVALID_RESULTS', `${file}:${lineNumber} is not valid JSON`, { cause: error });
       }
-      yield parseOrThrow(connectionRecordSchema, value, `${file}:${lineNumber}`);
+      yield parseResultsFile(connectionRecordSchema, value, `${file}:${lineNumber}`);
     }
   } finally {
     lines.close();

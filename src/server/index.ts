@@ -1,7 +1,8 @@
 /**
  * The reference server: the guide's SSE endpoints as a web-standard fetch handler (Hono), a Node
- * runner and a cluster runner. Hosting adapters import `createReferenceApp` from here: the Node
- * runners are loaded on first use only, so importing this file pulls in no Node-only module.
+ * runner, a cluster runner, and what hosting adapters share (hosting.ts). The Node runners are
+ * loaded on first use only, so importing this file pulls in no Node-only module; the adapters'
+ * entry files import hosting.ts itself, which a bundler reads without following those lazy imports.
  */
 import type { ReferenceAppHooks } from './app.js';
 import type { ClusteredServerOptions } from './cluster.js';
@@ -17,6 +18,8 @@ export type { ClusteredServerOptions } from './cluster.js';
 export { SERVER_METRIC_NAMES } from './prometheus.js';
 export type { ServerStats } from './server-stats.js';
 export { parseTickId, formatTickId } from './tick-ids.js';
+export { createPlatformHandler, platformServerOptions, maxDurationSecondsOf } from './hosting.js';
+export type { HostingAdapter, PlatformEnv, PlatformHandler } from './hosting.js';
 
 /** Serves the reference app on Node (`@hono/node-server`), on `options.host:options.port` (0: any free port). */
 export async function startReferenceServer(options: ReferenceServerOptions, hooks?: ReferenceAppHooks): Promise<RunningServer> {

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/core/jwt.js';
-import type { HostingPlatform, PlatformHandler } from '../../deploy/shared/platform-app.js';
+import type { HostingAdapter, PlatformHandler } from '../../src/server/hosting.js';
 import vercelEntry from '../../deploy/vercel/api/streamsoak.js';
 import { vercelHandler } from '../../deploy/vercel/handler.js';
 import { VERCEL } from '../../deploy/vercel/platform.js';
@@ -30,7 +30,7 @@ import * as nextEmit from '../../deploy/nextjs/app/api/calls/emit/route.js';
 import * as nextHealth from '../../deploy/nextjs/app/api/health/route.js';
 import * as nextTime from '../../deploy/nextjs/app/api/time/route.js';
 import * as nextMetrics from '../../deploy/nextjs/app/metrics/route.js';
-import { readTimedEvents, type TimedEvents } from '../helpers/sse-body.js';
+import { readSse, type SseRead } from '../helpers/sse-body.js';
 
 const SECRET = 'deploy-adapters-test-secret';
 // 20 messages 150 ms apart: the whole test stream lasts ~3 s, so a buffering adapter would deliver
@@ -57,7 +57,7 @@ const NEXT_ROUTES: Record<string, Route> = {
 };
 
 interface AdapterCase {
-  platform: HostingPlatform;
+  platform: HostingAdapter;
   handler: PlatformHandler;
   /** Calls the entry point the way the platform does. */
   call(request: Request): Response | Promise<Response>;
@@ -102,7 +102,7 @@ function listen(call: AdapterCase['call']): Promise<Served> {
 const bounded = (init: RequestInit = {}): RequestInit => ({ ...init, signal: AbortSignal.timeout(15_000) });
 
 /** Reads a Response body with streamsoak's SSE parser until `count` events arrived, with their arrival times. */
-const readEvents = (response: Response, count: number, timeoutMs: number): Promise<TimedEvents> => readTimedEvents(response.body!, count, timeoutMs);
+const readEvents = (response: Response, count: number, timeoutMs: number): Promise<SseRead> => readSse(response, { events: count, timeoutMs });
 
 beforeAll(() => {
   // Vercel, Netlify and Next.js read process.env; the Worker gets `workerEnv` with each request.
@@ -141,7 +141,7 @@ describe.each(adapters)('the $platform.name adapter', ({ platform, handler, call
     const totalMs = TEST_STREAM.messages * TEST_STREAM.intervalMs;
     // Arrived about one interval after the request: far before the stream's end (~3 s).
     expect(events[0]!.atMs).toBeLessThan(totalMs / 2);
-    expect(JSON.parse(events[0]!.event.data)).toEqual(expect.any(Object));
+    expect(JSON.parse(events[0]!.data)).toEqual(expect.any(Object));
   });
 
   it('answers 401 and no stream without a token or with a bad one', async () => {
@@ -162,8 +162,8 @@ describe.each(adapters)('the $platform.name adapter', ({ platform, handler, call
     const { events, cancel } = await readEvents(response, 2, 10_000);
     await cancel();
     expect(events).toHaveLength(2);
-    expect(events[0]!.event.lastEventId).not.toBe('');
-    expect(JSON.parse(events[1]!.event.data)).toMatchObject({ seq: expect.any(Number), sentAt: expect.any(Number) });
+    expect(events[0]!.lastEventId).not.toBe('');
+    expect(JSON.parse(events[1]!.data)).toMatchObject({ seq: expect.any(Number), sentAt: expect.any(Number) });
   });
 
   it('states the platform, tick mode and its time limit in /api/health', async () => {

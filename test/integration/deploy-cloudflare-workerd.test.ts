@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/core/jwt.js';
 import { createSseParser, type SseEvent } from '../../src/core/sse-parser.js';
 import { CLOUDFLARE } from '../../deploy/cloudflare/platform.js';
-import { readTimedEvents, type TimedEvents } from '../helpers/sse-body.js';
+import { readSse, type SseRead } from '../helpers/sse-body.js';
 
 const cloudflareDir = fileURLToPath(new URL('../../deploy/cloudflare/', import.meta.url));
 const SECRET = 'deploy-cloudflare-test-secret';
@@ -61,7 +61,7 @@ async function bundleWorker(config: WranglerConfig): Promise<string> {
   return code;
 }
 
-const readEvents = (response: Response, count: number, timeoutMs: number): Promise<TimedEvents> => readTimedEvents(response.body!, count, timeoutMs);
+const readEvents = (response: Response, count: number, timeoutMs: number, keepOpen = false): Promise<SseRead> => readSse(response, { events: count, timeoutMs, keepOpen });
 
 const bounded = (init: RequestInit = {}): RequestInit => ({ ...init, signal: AbortSignal.timeout(20_000) });
 
@@ -122,7 +122,7 @@ describe.skipIf(!miniflarePath)('the Cloudflare adapter in workerd', () => {
     // write to the second request's stream, and go on after the first request has ended.
     const headers = { authorization: `Bearer ${token}` };
     const first = await fetch(`${origin}/api/calls/events`, bounded({ headers }));
-    const firstRead = await readEvents(first, 1, 10_000);
+    const firstRead = await readEvents(first, 1, 10_000, true);
     const second = await fetch(`${origin}/api/calls/events`, bounded({ headers }));
     const secondReader = second.body!.getReader();
     expect(firstRead.events).toHaveLength(1);

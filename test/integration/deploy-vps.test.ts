@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/core/jwt.js';
 import { createSseParser, type SseEvent } from '../../src/core/sse-parser.js';
 import { freePort } from '../helpers/net.js';
-import { readTimedEvents as readEvents } from '../helpers/sse-body.js';
+import { readSse } from '../helpers/sse-body.js';
 import { waitFor } from '../helpers/wait.js';
 import { NGINX, OPENSSL, hasTools } from '../helpers/tools.js';
 
@@ -146,7 +146,7 @@ describe.skipIf(!hasNginxAndOpenssl)('the VPS deployment: systemd unit flags, ng
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const { events, ended, reader } = await readEvents(response.body!, 1, 10_000);
+    const { events, ended, reader } = await readSse(response, { events: 1, timeoutMs: 10_000 });
     await reader.cancel();
     // The unit keeps the default test stream (one message a second for 30 s): the first message
     // arrives after about a second, 29 s before the stream ends.
@@ -168,10 +168,10 @@ describe.skipIf(!hasNginxAndOpenssl)('the VPS deployment: systemd unit flags, ng
     });
     expect(response.status).toBe(200);
     // Bus mode's publisher sends each active user an event every second.
-    const { events, reader } = await readEvents(response.body!, 1, 10_000);
+    const { events, reader } = await readSse(response, { events: 1, timeoutMs: 10_000 });
     await reader.cancel();
     expect(events).toHaveLength(1);
-    expect(JSON.parse(events[0]!.event.data)).toMatchObject({ seq: expect.any(Number), stream: expect.stringContaining('vps-user') });
+    expect(JSON.parse(events[0]!.data)).toMatchObject({ seq: expect.any(Number), stream: expect.stringContaining('vps-user') });
   });
 
   it('redirects plain HTTP to HTTPS', async () => {

@@ -103,14 +103,14 @@ describe('streamsoak doctor', () => {
     expect(result.decision.at(-1)?.answer).toMatch(/^yes/);
   });
 
-  it('exits 0 when healthy, 1 when problems are found, 2 on bad usage, and prints a readable report', async () => {
+  it('exits 0 when healthy, 5 when problems are found, 2 on bad usage, and prints a readable report', async () => {
     const healthy = await cli(['doctor', server.url, '--token', token, '--hold', '1500ms', '--test-messages', '5']);
     expect(healthy.code).toBe(0);
     expect(healthy.stdout).toContain('Decision tree');
     const proxy = await startPlatformProxy({ upstream: server.url, profiles: ['vercel-hobby'], timeScale: 0.1 });
     try {
       const cut = await cli(['doctor', proxy.url, '--token', token, '--hold', '2s', '--test-messages', '5', '--time-scale', '0.1']);
-      expect(cut.code).toBe(1);
+      expect(cut.code).toBe(5);
       expect(cut.stdout).toMatch(/FAIL {2}Streams are cut .* as on Vercel Hobby/);
       expect(cut.stdout).toMatch(/upgrade to Vercel Pro/);
     } finally {

@@ -2,7 +2,7 @@
  * The k6 scenario bundles, run against RECORDED responses of the real reference server.
  *
  * ┌───────────────────────────────────────────────────────────────────────────────────────────┐
- * │ k6 is NOT installed here and is NOT what runs these bundles: test/unit/k6/stand-in.ts is a │
+ * │ k6 is NOT installed here and is NOT what runs these bundles: fixtures/k6-stand-in.ts is a │
  * │ small stand-in for the k6 modules they import. It replays bytes recorded from the real    │
  * │ reference server the way xk6-sse reads them, and records what the script does. The real   │
  * │ k6 runs in k6-run.test.ts whenever `k6` is on PATH.                                       │
@@ -18,8 +18,8 @@ import { createSseParser } from '../../src/core/sse-parser.js';
 import { buildScenarios } from '../../src/k6/build.js';
 import { summarySchema } from '../../src/results/schema.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
-import { recordResponse } from '../unit/scenarios/recorder.js';
-import { createStandIn, loadBundle, summarizeSamples, type RecordedResponse, type StandIn } from '../unit/scenarios/stand-in.js';
+import { recordResponse } from './fixtures/record-response.js';
+import { createStandIn, loadBundle, summarizeSamples, type RecordedResponse, type StandIn } from './fixtures/k6-stand-in.js';
 
 const SECRET = 'k6-scenarios-test-secret';
 
@@ -296,7 +296,8 @@ describe('sse-soak (xk6-sse), loaded with the stand-in', () => {
     expect(file).toBeDefined();
     const summary = summarySchema.parse(JSON.parse(file ?? '{}'));
     expect(summary).toMatchObject({ engine: 'k6', runId: 'k6-run', testid: 'scenario-test', durationMs: 10_000, tool: { version: '0.0.0-test' } });
-    expect(summary.target).toEqual({ baseUrl: server.url, ssePath: '/api/calls/events?interval=100' });
+    // The event interval the diagnosis reads comes from the tick query, as the Node engine's does.
+    expect(summary.target).toEqual({ baseUrl: server.url, ssePath: '/api/calls/events?interval=100', expectedIntervalMs: 100 });
     expect(summary.metrics.sse_events?.values.count).toBe(sum(standIn, 'sse_events'));
     expect(summary.metrics.sse_event_latency?.contains).toBe('time');
     expect(summary.clock).toEqual({ method: 'same-host', offsetMs: 0 });

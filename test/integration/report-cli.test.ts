@@ -1,7 +1,8 @@
 /**
  * `compare`, `report` and `plan` through the CLI on REAL runs: two runs of the same plan against the
  * reference server compare clean (exit 0, with the default limits, which must tolerate this machine's
- * noise); a planted regression exits 1; bad usage exits 2.
+ * noise); a planted regression exits 4, an untrustworthy run 3 (never 1, a crash's code); bad usage
+ * and unreadable results exit 2.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,7 +58,7 @@ describe('streamsoak compare on real runs', () => {
     expect(result.code).toBe(0);
   });
 
-  it('exits 1 on a planted regression, naming it, and 0 on the same pair with looser limits', async () => {
+  it('exits 4 on a planted regression, naming it, and 0 on the same pair with looser limits', async () => {
     const summary = summarySchema.parse(JSON.parse(await readFile(join(runs[1] as string, 'summary.json'), 'utf8')));
     const latency = summary.metrics.sse_event_latency;
     const connects = summary.metrics.sse_connects;
@@ -70,10 +71,46 @@ describe('streamsoak compare on real runs', () => {
     await writeFile(join(planted, 'summary.json'), JSON.stringify({ ...summary, runId: 'planted' }));
 
     const failed = await cli(['compare', runs[0] as string, join(planted, 'summary.json'), '--max-regression', 'sse_event_latency.p99=10%,sse_connects=5%']);
-    expect(failed.code).toBe(1);
+    expect(failed.code).toBe(4);
     expect(failed.stdout).toMatch(/2 regressions past the limits: sse_connects, sse_event_latency\.p99/);
-    expect((await cli(['compare', runs[0] as string, planted])).code).toBe(1);
+    expect((await cli(['compare', runs[0] as string, planted])).code).toBe(4);
     expect((await cli(['compare', runs[0] as string, planted, '--max-regression', 'sse_drops=0'])).code).toBe(0);
+  });
+
+  it('exits 3 when a run is not trustworthy, even with a regression in it', async () => {
+    const summary = summarySchema.parse(JSON.parse(await readFile(join(runs[1] as string, 'summary.json'), 'utf8')));
+    const lost = join(workDir, 'lost-worker');
+    await mkdir(lost, { recursive: true });
+    await writeFile(join(lost, 'summary.json'), JSON.stringify({ ...summary, runId: 'lost', harness: { ...summary.harness, workersLost: 1, trustworthy: false } }));
+    const untrustworthy = await cli(['compare', runs[0] as string, lost]);
+    expect(untrustworthy.code).toBe(3);
+    expect(untrustworthy.stdout).toContain('NOT TRUSTWORTHY');
+    const connects = summary.metrics.sse_connects;
+    if (!connects) throw new Error('the run recorded no connects');
+    // Half the connects gone, as a lost worker's clients would be: a regression no one can trust.
+    connects.values.count = Math.floor((connects.values.count ?? 0) * 0.5);
+    await writeFile(join(lost, 'summary.json'), JSON.stringify({ ...summary, runId: 'lost', harness: { ...summary.harness, workersLost: 1, trustworthy: false } }));
+    const both = await cli(['compare', runs[0] as string, lost, '--max-regression', 'sse_connects=5%']);
+    expect(both.stdout).toMatch(/1 regression past the limits: sse_connects/);
+    expect(both.code).toBe(3);
+  });
+
+  it('exits 2 without a stack trace on a corrupt or missing summary.json', async () => {
+    const corrupt = join(workDir, 'corrupt');
+    await mkdir(corrupt, { recursive: true });
+    await writeFile(join(corrupt, 'summary.json'), '{"runId": ');
+    const notJson = await cli(['compare', runs[0] as string, corrupt]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/current: .*summary\.json is not valid JSON/);
+    await writeFile(join(corrupt, 'summary.json'), JSON.stringify({ runId: 'corrupt' }));
+    const wrongShape = await cli(['report', corrupt]);
+    expect(wrongShape.code).toBe(2);
+    expect(wrongShape.stderr).toMatch(/invalid .*summary\.json:\n {2}- /);
+    expect(wrongShape.stderr).not.toMatch(/\n\s+at /);
+    // A folder that is not there is the same kind of bad input, for report as for compare.
+    const missing = await cli(['report', join(workDir, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no results folder or summary\.json at /);
   });
 
   it('prints the comparison as JSON with --json', async () => {

@@ -4,12 +4,15 @@
  * serverless host) instances share no memory, so tick mode only; the limit of one stream is each
  * streaming route's `export const maxDuration`, which this descriptor states for /api/health.
  */
-import { createPlatformHandler, type HostingPlatform } from '../../shared/platform-app.js';
+import { createPlatformHandler, maxDurationSecondsOf, type HostingAdapter } from '../../../src/server/hosting.js';
 
-/** Must equal the literal `maxDuration` of the streaming routes (Next.js reads those statically). */
-export const NEXTJS_MAX_DURATION_SECONDS = 300;
+/**
+ * Vercel Hobby's maximum with Fluid compute, which Pro allows too. Must equal the literal
+ * `maxDuration` of the streaming routes (Next.js reads those statically; a unit test compares them).
+ */
+export const NEXTJS_MAX_DURATION_SECONDS = maxDurationSecondsOf('vercel-hobby-fluid-2026');
 
-export const NEXTJS: HostingPlatform = {
+export const NEXTJS: HostingAdapter = {
   name: 'nextjs',
   sharedMemory: false,
   maxDurationSeconds: NEXTJS_MAX_DURATION_SECONDS,

@@ -1,20 +1,33 @@
 /**
  * `streamsoak compare BASELINE CURRENT [--max-regression LIMITS] [--json]`: what got better and
- * worse between two runs. Exit 1 on a regression past the limits (or a run whose harness lost a
- * worker: not trustworthy), 0 otherwise, 2 on bad usage
- * (including a missing or unreadable results folder: a CI job must not read that as a regression).
+ * worse between two runs. Exit 4 on a regression past the limits, 3 when a run is not trustworthy
+ * (its harness lost a worker; wins over 4), 0 otherwise, 2 on bad usage (including a missing or
+ * unreadable results folder: a CI job must not read that as a regression). 1 is left to crashes.
  */
 import { StreamsoakError, UsageError } from '../../core/errors.js';
-import { DEFAULT_REGRESSION_LIMITS, compareRuns, defaultRegressionLimits, formatComparison, parseRegressionLimits } from '../../report/compare.js';
+import {
+  DEFAULT_REGRESSION_LIMITS,
+  compareRuns,
+  comparisonOutcome,
+  defaultRegressionLimits,
+  formatComparison,
+  parseRegressionLimits,
+  type ComparisonOutcome,
+} from '../../report/compare.js';
 import { readSummary } from '../../results/reader.js';
 import { parseArgsOrUsage } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { println, type CliIo } from '../io.js';
 
 const USAGE = `usage: streamsoak compare BASELINE CURRENT [--max-regression LIMITS] [--json]
 
-BASELINE and CURRENT are results folders or summary.json files. Prints what got better and worse;
-exits 1 when a metric got worse past its limit or a run is not trustworthy (its harness lost a
-worker), 0 otherwise, 2 on bad usage.
+BASELINE and CURRENT are results folders or summary.json files. Prints what got better and worse.
+
+exit codes:
+  0   no regression past the limits
+  2   bad usage, or a results folder that is missing or cannot be read
+  3   a run is not trustworthy (its harness lost a worker): rerun it (wins over 4)
+  4   a metric got worse than the baseline past its limit
 
 options:
   --max-regression LIMITS  comma-separated METRIC[.STAT]=LIMIT, replacing the defaults. A LIMIT is
@@ -35,6 +48,12 @@ async function load(target: string, role: string): Promise<Awaited<ReturnType<ty
     throw error;
   }
 }
+
+const EXIT_OF_OUTCOME: Readonly<Record<ComparisonOutcome, number>> = {
+  pass: EXIT.ok,
+  regression: EXIT.regression,
+  untrustworthy: EXIT.untrustworthy,
+};
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const parsed = parseArgsOrUsage(
@@ -61,6 +80,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--max-regression names metrics neither run recorded: ${comparison.unmatchedLimits.join(', ')}`);
   }
   println(io.stdout, parsed.values.json ? JSON.stringify(comparison, null, 2) : formatComparison(comparison));
-  // A run whose harness lost a worker measured less load than planned: it can pass nothing.
-  return comparison.regressions.length > 0 || comparison.untrustworthy.length > 0 ? EXIT.error : EXIT.ok;
+  // One exit code per outcome: a CI job tells a regression of the target from a run to repeat.
+  return EXIT_OF_OUTCOME[comparisonOutcome(comparison)];
 }
+

@@ -4,7 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgsOrUsage } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { println, type CliIo } from '../io.js';
 
 const HELP = `usage: streamsoak dashboards [--out DIR]
 

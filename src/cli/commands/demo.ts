@@ -9,9 +9,10 @@ import { resolve } from 'node:path';
 import { checkResultsFolder } from '../../results/writer.js';
 import { createRunId, parsePlan, runPlan } from '../../engine/index.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { finalizeAndPrintFindings } from '../findings.js';
+import { println, type CliIo } from '../io.js';
 import { createProgressRenderer, formatRunSummary } from '../progress.js';
-import { finalizeAndPrintFindings } from './run.js';
 
 const USAGE = `usage: streamsoak demo [--profile NAME|none] [--duration D] [--sse N] [--poll N] [--results DIR] [--quiet]
 
@@ -23,6 +24,7 @@ streams are cut after 10 s), runs SSE and polling clients against it (default 25
 const MAX_DEMO_MS = 60_000;
 const MAX_DEMO_CLIENTS = 5_000;
 const DEMO_ORIGIN = 'http://localhost:3000';
+const DEMO_PUBLISH_INTERVAL_MS = 1_000;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgsOrUsage(
@@ -59,7 +61,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     host: '127.0.0.1',
     jwtSecret,
     mode: 'bus',
-    publishIntervalMs: 1_000,
+    publishIntervalMs: DEMO_PUBLISH_INTERVAL_MS,
     heartbeatMs: 5_000,
     corsOrigins: [DEMO_ORIGIN],
     profile: values.profile,
@@ -78,7 +80,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
     const plan = parsePlan({
       name: `demo (${values.profile})`,
-      target: { baseUrl: targetUrl, origin: DEMO_ORIGIN },
+      // The server publishes one event a second to every user channel (bus mode, above): the
+      // summary carries it, so the diagnosis can tell a silent stream from a sparse one.
+      target: { baseUrl: targetUrl, origin: DEMO_ORIGIN, expectedIntervalMs: DEMO_PUBLISH_INTERVAL_MS },
       auth: { secret: jwtSecret, sendAs: 'header' },
       sse: { clients: sse, rampUpMs: Math.min(2_000, durationMs / 4), reconnect: { policy: 'browser', defaultRetryMs: 3_000, jitterMs: 500 } },
       poll: { clients: poll, intervalMs: 3_000 },
@@ -95,8 +99,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     });
     renderer?.done();
     for (const line of formatRunSummary(outcome.summary, outcome.outDir)) println(io.stdout, line);
-    // The server publishes one event a second to every user channel (bus mode, below).
-    await finalizeAndPrintFindings(outcome.outDir, io, { expectedIntervalMs: 1_000 });
+    await finalizeAndPrintFindings(outcome.outDir, io);
     // A demo shows; it does not judge its thresholds: only an interruption, or a harness that failed
     // during the run (exit 3, as `run`), changes its exit code.
     if (outcome.interrupted) return EXIT.interrupted;

@@ -1,12 +1,14 @@
 /**
  * `streamsoak doctor URL [--origin O] [--token T] [--hold 330s]`: the guide's checks on one SSE
- * endpoint and its decision tree. Exit 0 healthy, 1 problems found, 2 bad usage.
+ * endpoint and its decision tree. Exit 0 healthy, 5 problems found, 2 bad usage (not 1: that is a
+ * crash's code, and a job that runs the doctor must tell an unhealthy endpoint from a broken tool).
  */
 import { formatDurationMs } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { DEFAULT_HOLD_MS, formatDoctorReport, runDoctor } from '../../doctor/doctor.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag, parsePositiveNumberFlag } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { println, type CliIo } from '../io.js';
 
 const HELP = `usage: streamsoak doctor URL [options]
 
@@ -24,7 +26,7 @@ options:
   --test-messages N   messages the test stream sends (default 30, the guide's; for servers set otherwise)
   --time-scale X      the target runs behind 'streamsoak proxy --time-scale X': match limits at that scale
 
-exit codes: 0 healthy, 1 problems found, 2 bad usage`;
+exit codes: 0 healthy, 5 problems found, 2 bad usage, 130 interrupted`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgsOrUsage(
@@ -86,5 +88,5 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   println(io.stdout, formatDoctorReport(result));
   if (io.signal.aborted) return EXIT.interrupted;
-  return result.healthy ? EXIT.ok : EXIT.error;
+  return result.healthy ? EXIT.ok : EXIT.problemsFound;
 }

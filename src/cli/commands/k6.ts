@@ -1,6 +1,7 @@
 /**
  * `streamsoak k6 build` bundles the k6 scenarios; `streamsoak k6 run NAME` runs one with k6 and the
- * same outputs as a Node run (testid/engine labels, remote write, results/<run>/summary.json).
+ * same outputs as a Node run (testid/engine labels, remote write, results/<run>/summary.json, and
+ * the same finalize step: the diagnosis, report.html and junit.xml).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -12,7 +13,10 @@ import { RESULT_FILES, summarySchema } from '../../results/schema.js';
 import { checkResultsFolder } from '../../results/writer.js';
 import { VERSION } from '../../version.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { finalizeAndPrintFindings } from '../findings.js';
+import { println, type CliIo } from '../io.js';
+import { parseRemoteWriteFlag } from '../remote-write-flag.js';
 
 const USAGE = `usage:
   streamsoak k6 build [--out DIR] [--sourcemap] [NAME...]
@@ -25,7 +29,8 @@ scenarios: ${SCENARIO_NAMES.join(', ')}
 build   bundles scenarios/*.ts into DIR/<name>.js (default dist/k6) for k6 1.x
 run     runs one scenario with k6 (xk6-sse build for sse-soak, connection-limit, diagnostic):
   --target URL        the target's base URL (required)
-  --out prometheus-rw[=URL]  remote write (default ${DEFAULT_REMOTE_WRITE_URL})
+  --out prometheus-rw[=URL]  remote write (URL, else K6_PROMETHEUS_RW_SERVER_URL, else
+                      ${DEFAULT_REMOTE_WRITE_URL})
   --token T           bearer token (else TOKEN, or JWT_ACCESS_SECRET to mint one per VU)
   --vus N, --duration D      sizes (k6 durations: 30s, 5m)
   --results DIR       results folder (default results/<run-id>)
@@ -74,15 +79,13 @@ async function runBuild(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-function parseRemoteWrite(value: string | undefined): true | string | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'prometheus-rw') return true;
-  if (value.startsWith('prometheus-rw=')) {
-    const url = value.slice('prometheus-rw='.length);
-    if (!/^https?:\/\/\S+$/.test(url)) throw new UsageError(`--out prometheus-rw=URL: "${url}" is not an http(s) URL`);
-    return url;
+async function isValidSummary(file: string): Promise<boolean> {
+  try {
+    return summarySchema.safeParse(JSON.parse(await readFile(file, 'utf8'))).success;
+  } catch {
+    // Not JSON (k6 stopped mid-write): as unreadable as a summary of the wrong shape.
+    return false;
   }
-  throw new UsageError(`--out ${value}: only prometheus-rw[=URL] is supported (other k6 outputs go after --)`);
 }
 
 function parseEnvPairs(pairs: readonly string[]): Record<string, string> {
@@ -133,7 +136,7 @@ async function runScenario(args: string[], io: CliIo): Promise<number> {
   const vus = values.vus === undefined ? undefined : parseIntegerFlag('--vus', values.vus, { min: 1 });
   // Checked here so a typo exits 2 before k6 starts; k6 is given the text as written.
   if (values.duration !== undefined) parseDurationFlag('--duration', values.duration, { minMs: 1 });
-  const prometheusRw = parseRemoteWrite(values.out);
+  const prometheusRw = values.out === undefined ? undefined : parseRemoteWriteFlag(values.out, { env: io.env, otherOutputsHint: 'other k6 outputs go after --' });
   const extraEnv = parseEnvPairs(values.env);
 
   // Before any work: without k6 there is nothing to run.
@@ -171,11 +174,16 @@ async function runScenario(args: string[], io: CliIo): Promise<number> {
   const code = await spawnK6({ k6Path, invocation, baseEnv: io.env, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, signal: io.signal });
 
   const summaryFile = path.join(resultsDir, RESULT_FILES.summary);
-  if (existsSync(summaryFile)) {
-    const parsed = summarySchema.safeParse(JSON.parse(await readFile(summaryFile, 'utf8')));
-    println(io.stderr, parsed.success ? `results: ${path.relative(io.cwd, resultsDir) || resultsDir}` : `warning: ${summaryFile} does not match the summary schema`);
-  } else {
+  if (!existsSync(summaryFile)) {
     println(io.stderr, `warning: k6 wrote no ${RESULT_FILES.summary} into ${resultsDir}`);
+  } else if (!(await isValidSummary(summaryFile))) {
+    // k6's own exit code still says how the run went: a summary we cannot read is only a warning.
+    println(io.stderr, `warning: ${summaryFile} does not match the summary schema`);
+  } else {
+    println(io.stderr, `results: ${path.relative(io.cwd, resultsDir) || resultsDir}`);
+    // As a Node run ends (src/report/finalize.ts): diagnosis, report.html, junit.xml. A k6 run has
+    // no connection records, so its diagnosis reads the summary alone.
+    await finalizeAndPrintFindings(resultsDir, io);
   }
   // Ctrl-C: k6 stopped the run and wrote its summary; say "interrupted" the way every command does.
   return io.signal.aborted ? EXIT.interrupted : code;

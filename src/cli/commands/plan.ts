@@ -9,7 +9,8 @@ import { formatCapacityPlan, planCapacity, type MeasuredRun } from '../../report
 import { loadManagedServices } from '../../report/managed-services.js';
 import { readSummaryWithExtras } from '../../results/reader.js';
 import { parseArgsOrUsage } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { println, type CliIo } from '../io.js';
 
 const USAGE = `usage: streamsoak plan --users N --events-per-user-per-minute M [--results DIR ...] [--json]
 

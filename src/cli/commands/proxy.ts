@@ -8,7 +8,8 @@ import { UsageError } from '../../core/errors.js';
 import type { PlatformProfile } from '../../core/platform-profile.js';
 import { MAX_FAULT_MS, formatByteRate, parseByteRate, parseByteSize, resolveProfiles, startPlatformProxy, type NetworkFaults, type NetworkFaultsInput } from '../../platform/index.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag, parsePositiveNumberFlag } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { println, type CliIo } from '../io.js';
 
 const HELP = `usage: streamsoak proxy --upstream URL --profile NAME[,NAME] [options]
 

@@ -3,7 +3,8 @@ import { UsageError } from '../../core/errors.js';
 import { writeHtmlReport } from '../../report/html/html-report.js';
 import { writeJunit } from '../../report/junit.js';
 import { parseArgsOrUsage } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { println, type CliIo } from '../io.js';
 
 const USAGE = `usage: streamsoak report DIR [--no-junit]
 

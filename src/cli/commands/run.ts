@@ -2,15 +2,18 @@
  * `streamsoak run [PLAN] [flags]`: runs a load plan with the Node engine. Flags override the plan
  * file's fields; the merged plan is validated once (exit 2 naming every bad field). Exit codes:
  * 0, 99 when a threshold failed, 3 when a worker process was lost (the run is not trustworthy; it
- * wins over 99), 130 when interrupted (wins over both; results written in every case).
+ * wins over 99), 130 when interrupted (wins over both; results written in every case), 6 when a
+ * worker did not even load (src/cli/exit-codes.ts).
  */
 import { InvalidConfigError, UsageError } from '../../core/errors.js';
 import { createRunId, readPlanFile, parsePlan, runPlan, type Plan, type RunOutcome } from '../../engine/index.js';
 import type { MetricsSink } from '../../metrics/snapshot.js';
-import { finalizeResults, type FinalizeOptions } from '../../report/finalize.js';
 import { parseArgsOrUsage, parseIntegerFlag } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { finalizeAndPrintFindings } from '../findings.js';
+import { println, type CliIo } from '../io.js';
 import { createProgressRenderer, formatRunSummary } from '../progress.js';
+import { parseRemoteWriteFlags } from '../remote-write-flag.js';
 
 export const RUN_USAGE = `usage: streamsoak run [PLAN.yaml|PLAN.json] [options]
 
@@ -36,7 +39,8 @@ Target and clients (override the plan file):
 Output:
   --results DIR           parent folder of the run's folder (default results)
   --run-id ID
-  --out prometheus-rw[=URL]  also push live metrics (URL or K6_PROMETHEUS_RW_SERVER_URL)
+  --out prometheus-rw[=URL]  also push live metrics (repeatable; URL, else K6_PROMETHEUS_RW_SERVER_URL,
+                          else http://127.0.0.1:9090/api/v1/write)
   --quiet                 no live progress
 
 Exit codes:
@@ -46,6 +50,7 @@ Exit codes:
        (checked before any request reaches the target)
   3    not trustworthy: a worker process died mid-run; its attempts in flight are
        recorded as client_worker_lost and the summary says so (wins over 99)
+  6    the harness could not start (a worker process did not load): nothing was measured
   99   a threshold failed
   130  interrupted (Ctrl-C or SIGTERM); results written`;
 
@@ -162,20 +167,11 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
     thresholds[metric] = [...list, item.slice(eq + 1).trim()];
   }
 
-  const remoteWriteUrls: string[] = [];
-  for (const out of values.out ?? []) {
-    const [kind, ...rest] = out.split('=');
-    if (kind !== 'prometheus-rw') throw new UsageError(`--out: only prometheus-rw[=URL] is supported, got "${out}"`);
-    const url = rest.length > 0 ? rest.join('=') : io.env.K6_PROMETHEUS_RW_SERVER_URL;
-    if (!url) throw new UsageError('--out prometheus-rw needs a URL: --out prometheus-rw=URL or K6_PROMETHEUS_RW_SERVER_URL');
-    remoteWriteUrls.push(url);
-  }
-
   return {
     plan: parsePlanNamingFlags(raw, values),
     resultsDir: values.results ?? 'results',
     runId: values['run-id'],
-    remoteWriteUrls,
+    remoteWriteUrls: parseRemoteWriteFlags(values.out ?? [], { env: io.env }),
     quiet: values.quiet ?? false,
   };
 }
@@ -193,29 +189,6 @@ export async function createRemoteWriteSinks(urls: readonly string[], testid: st
       onError: (error) => println(io.stderr, `streamsoak: remote write to ${url} failed (reported once, the run goes on): ${error.message}`),
     }),
   );
-}
-
-/** Diagnosis, report.html and junit.xml (src/report/finalize.ts), then the findings on the terminal. */
-export async function finalizeAndPrintFindings(outDir: string, io: CliIo, options: FinalizeOptions = {}): Promise<void> {
-  // Not given io.signal: after a Ctrl-C it is already aborted, and an interrupted run still gets
-  // its report (a second Ctrl-C exits at once: src/cli/main.ts).
-  const { findings, reportPath } = await finalizeResults(outDir, options);
-  if (findings.length === 0) println(io.stdout, 'diagnosis: no problem found');
-  else {
-    println(io.stdout, 'diagnosis:');
-    for (const finding of findings) {
-      println(io.stdout, `  [${finding.severity}] ${finding.title}`);
-      println(io.stdout, `    evidence: ${finding.evidence}`);
-      println(io.stdout, `    remedy:   ${finding.remedy}`);
-    }
-  }
-  println(io.stdout, `report: ${reportPath}`);
-}
-
-/** The event interval the plan asks the target for (`?interval=` of tick mode), when it says. */
-export function expectedIntervalOf(plan: Plan): number | undefined {
-  const interval = Number(plan.target.query.interval);
-  return Number.isFinite(interval) && interval > 0 ? interval : undefined;
 }
 
 export function exitCodeOf(outcome: RunOutcome): number {
@@ -244,7 +217,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   renderer?.done();
   for (const line of formatRunSummary(outcome.summary, outcome.outDir)) println(io.stdout, line);
-  const expectedIntervalMs = expectedIntervalOf(parsed.plan);
-  await finalizeAndPrintFindings(outcome.outDir, io, expectedIntervalMs === undefined ? {} : { expectedIntervalMs });
+  // The summary carries what the diagnosis needs (target.origin, expectedIntervalMs, timeScale).
+  await finalizeAndPrintFindings(outcome.outDir, io);
   return exitCodeOf(outcome);
 }

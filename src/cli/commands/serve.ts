@@ -5,7 +5,8 @@
 import { InvalidConfigError, UsageError } from '../../core/errors.js';
 import type { ReferenceServerOptions, ResolvedServerOptions, RunningServer } from '../../server/index.js';
 import { parseArgsOrUsage, parseDurationFlag, parseIntegerFlag } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { println, type CliIo } from '../io.js';
 
 const HELP = `usage: streamsoak serve [options]
 

@@ -2,7 +2,8 @@
 import { UsageError } from '../../core/errors.js';
 import { signToken } from '../../core/jwt.js';
 import { parseArgsOrUsage, parseDurationFlag } from '../args.js';
-import { EXIT, println, type CliIo } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import { println, type CliIo } from '../io.js';
 
 const HELP = `usage: streamsoak token --user ID [--ttl 1h] [--admin]
 

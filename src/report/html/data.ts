@@ -3,16 +3,22 @@
  * `timeline.json`, and from `connections.ndjson` only a lifetime per ended stream and counts by
  * reason (a digest fed one record at a time, so 30,000+ records never sit in memory as objects).
  */
+import { formatLimitValue, PLATFORM_FACTS, type PlatformFacts } from '../../core/platform-facts.js';
 import { isConnectFailureReason, isDropReason, reasonSide, type ReasonSide } from '../../core/reasons.js';
 import type { ConnectionRecord, Timeline, TimelinePoint } from '../../results/schema.js';
 
-/** The platform limits a drop-time cluster is matched against (troubleshooting guide, Issue 1; nginx docs). */
-export const KNOWN_LIMITS_S: ReadonlyArray<{ seconds: number; label: string }> = [
-  { seconds: 10, label: 'Vercel Hobby 10 s' },
-  { seconds: 26, label: 'Netlify 26 s' },
-  { seconds: 60, label: 'nginx proxy_read_timeout 60 s' },
-  { seconds: 300, label: 'Vercel Pro maxDuration 300 s' },
-];
+/**
+ * The platform limits drawn as dashed lines on the lifetime histogram, shortest first: the limits of
+ * the platform facts flagged with a `mark` (Vercel Hobby, Netlify, nginx, Vercel Pro; each cites its source there).
+ */
+export const KNOWN_LIMITS_S: ReadonlyArray<{ seconds: number; label: string }> = createLifetimeMarks(PLATFORM_FACTS);
+
+export function createLifetimeMarks(facts: readonly PlatformFacts[]): Array<{ seconds: number; label: string }> {
+  return facts
+    .flatMap((entry) => entry.limits)
+    .flatMap((limit) => (limit.mark === undefined ? [] : [{ seconds: limit.valueMs / 1_000, label: `${limit.mark} ${formatLimitValue(limit)}` }]))
+    .sort((a, b) => a.seconds - b.seconds);
+}
 
 /** Bin widths a person reads easily, in seconds. */
 const NICE_BIN_WIDTHS_S = [0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600];

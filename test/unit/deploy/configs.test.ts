@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { platformServerOptions } from '../../../deploy/shared/platform-app.js';
+import { platformServerOptions } from '../../../src/server/hosting.js';
 import { formatVercelConfig, VERCEL, VERCEL_FUNCTION } from '../../../deploy/vercel/platform.js';
 import { NETLIFY, NETLIFY_PATHS } from '../../../deploy/netlify/platform.js';
 import { config as netlifyFunctionConfig } from '../../../deploy/netlify/netlify/functions/streamsoak.js';
@@ -125,14 +125,15 @@ describe('secrets', () => {
   }
 
   it('are set in no file of the adapters', () => {
-    for (const platform of ['vercel', 'netlify', 'cloudflare', 'nextjs', 'vps', 'shared']) {
-      for (const file of filesUnder(join(deployDir, platform))) {
-        const text = readFileSync(file, 'utf8');
-        // An assignment with a value (`JWT_ACCESS_SECRET=abc`, `JWT_ACCESS_SECRET = "abc"`); the
-        // systemd comment's `$(openssl rand -hex 32)` generates one on the machine instead.
-        const assigned = /JWT_ACCESS_SECRET\s*[=:]\s*["']?(?!\$\()[A-Za-z0-9+/_-]{6,}/.exec(text);
-        expect(assigned?.[0], file).toBeUndefined();
-      }
+    // Their shared code moved from deploy/shared/ into the library: src/server/hosting.ts.
+    const shared = fileURLToPath(new URL('../../../src/server/hosting.ts', import.meta.url));
+    const files = [...['vercel', 'netlify', 'cloudflare', 'nextjs', 'vps'].flatMap((platform) => filesUnder(join(deployDir, platform))), shared];
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      // An assignment with a value (`JWT_ACCESS_SECRET=abc`, `JWT_ACCESS_SECRET = "abc"`); the
+      // systemd comment's `$(openssl rand -hex 32)` generates one on the machine instead.
+      const assigned = /JWT_ACCESS_SECRET\s*[=:]\s*["']?(?!\$\()[A-Za-z0-9+/_-]{6,}/.exec(text);
+      expect(assigned?.[0], file).toBeUndefined();
     }
   });
 });

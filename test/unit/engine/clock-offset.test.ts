@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import fc from 'fast-check';
 import { createSequenceTracker } from '../../../src/core/event-payload.js';
-import { estimateClockOffset, type ClockSample } from '../../../src/engine/clock-offset.js';
 import { resolveClockReference, withEndEstimate } from '../../../src/engine/clock-reference.js';
 import { parsePlan } from '../../../src/engine/plan.js';
 import { parseRunArgs } from '../../../src/cli/commands/run.js';
@@ -9,53 +7,6 @@ import { createRecorder } from '../../../src/engine/recorder.js';
 import { SseAttempt, type SseAttemptOwner } from '../../../src/engine/sse-attempt.js';
 import { percentileMs, type Histogram } from '../../../src/metrics/histogram.js';
 import { formatClockNote, isLatencyKnown } from '../../../src/results/clock-note.js';
-
-/** An exchange with a server whose clock is `offset` ahead, `up` ms away and `down` ms back. */
-function exchange(t0: number, offset: number, up: number, down: number, resolution = 1): ClockSample {
-  const serverTrue = t0 + up + offset;
-  return { t0Ms: t0, t1Ms: t0 + up + down, serverNowMs: Math.floor(serverTrue / resolution) * resolution };
-}
-
-describe('estimateClockOffset', () => {
-  it('keeps the lowest-round-trip exchange: offset = serverNow − (t0 + rtt/2), uncertainty half its round trip', () => {
-    const samples = [exchange(1_000, 2_500, 30, 90), exchange(2_000, 2_500, 40, 40), exchange(3_000, 2_500, 5, 200)];
-    const estimate = estimateClockOffset(samples, 0);
-    // The 80 ms exchange, symmetric: exactly the true offset.
-    expect(estimate).toEqual({ offsetMs: 2_500, uncertaintyMs: 40, roundTripMs: 80, samples: 3 });
-  });
-
-  it('is off by the asymmetry of the kept exchange, and never by more than its stated uncertainty', () => {
-    // 10 ms up, 50 ms back: the midpoint guess is 20 ms late.
-    const estimate = estimateClockOffset([exchange(0, -1_500, 10, 50)], 0);
-    expect(estimate?.offsetMs).toBe(-1_520);
-    expect(estimate?.uncertaintyMs).toBe(30);
-  });
-
-  it('holds the true offset within the stated uncertainty for any delays, offsets and a whole-millisecond server clock', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.record({ up: fc.double({ min: 0, max: 500, noNaN: true }), down: fc.double({ min: 0, max: 500, noNaN: true }) }), { minLength: 1, maxLength: 16 }),
-        fc.integer({ min: -86_400_000, max: 86_400_000 }),
-        fc.double({ min: 1.7e12, max: 1.8e12, noNaN: true }),
-        (delays, offset, start) => {
-          const samples = delays.map((d, i) => exchange(start + i * 1_000, offset, d.up, d.down));
-          const estimate = estimateClockOffset(samples);
-          expect(estimate).toBeDefined();
-          // 1 µs of slack for the rounding to three decimals.
-          expect(Math.abs((estimate?.offsetMs ?? NaN) - offset)).toBeLessThanOrEqual((estimate?.uncertaintyMs ?? 0) + 0.002);
-        },
-      ),
-    );
-  });
-
-  it('ignores exchanges whose round trip is negative (the client clock stepped) and gives nothing from none', () => {
-    expect(estimateClockOffset([])).toBeUndefined();
-    expect(estimateClockOffset([{ t0Ms: 100, t1Ms: 90, serverNowMs: 5_000 }])).toBeUndefined();
-    const estimate = estimateClockOffset([{ t0Ms: 100, t1Ms: 90, serverNowMs: 5_000 }, exchange(200, 1_000, 3, 3, 1)], 1);
-    expect(estimate?.roundTripMs).toBe(6);
-    expect(estimate?.uncertaintyMs).toBe(3.5);
-  });
-});
 
 describe('withEndEstimate', () => {
   const start = { method: 'api-time' as const, offsetMs: 2_500, uncertaintyMs: 1 };

@@ -1,9 +1,11 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildK6Invocation, findExecutable, spawnK6 } from '../../../src/k6/runner.js';
+import { summarySchema } from '../../../src/results/schema.js';
+import { buildSummary } from '../../../scenarios/lib/summary.js';
 import { runCli, type CliResult } from '../../helpers/cli.js';
 
 /** An empty PATH by default: no k6 is found, whatever this machine has. */
@@ -34,6 +36,79 @@ describe('streamsoak k6 run', () => {
     const result = await cli(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+describe('streamsoak k6 run with a stand-in for k6', () => {
+  /**
+   * A "k6" that does what the real one does at its end (handleSummary writes summary.json into
+   * STREAMSOAK_RESULTS_DIR) and exits with `exitCode`: enough to see what streamsoak does after k6.
+   */
+  async function fakeK6(dir: string, summary: unknown, exitCode: number): Promise<string> {
+    const file = path.join(dir, 'fake-k6');
+    const script = [
+      `#!${process.execPath}`,
+      `require('node:fs').writeFileSync(process.env.STREAMSOAK_RESULTS_DIR + '/summary.json', ${JSON.stringify(JSON.stringify(summary))});`,
+      `process.exit(${exitCode});`,
+    ].join('\n');
+    await writeFile(file, script);
+    await chmod(file, 0o755);
+    return file;
+  }
+
+  const k6Summary = buildSummary(
+    { metrics: { sse_connects: { type: 'counter', contains: 'default', values: { count: 3, rate: 0.75 } } }, state: { testRunDurationMs: 4_000 } },
+    {
+      scenario: 'sse-soak',
+      endedAtMs: Date.parse('2026-12-08T00:00:00Z'),
+      version: '0.0.0',
+      testid: 'k6-fake',
+      runId: 'k6-fake',
+      baseUrl: 'http://127.0.0.1:9',
+      ssePath: '/api/calls/events?mode=tick&interval=200',
+      thresholds: {},
+      plan: { vus: 3 },
+    },
+  );
+
+  it('ends as a Node run ends: diagnosis, report.html and junit.xml, with k6 exit code', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'streamsoak-k6-fake-'));
+    try {
+      const bundles = path.join(dir, 'bundles');
+      await mkdir(bundles);
+      await writeFile(path.join(bundles, 'sse-soak.js'), '// a bundle k6 never reads: the stand-in ignores it\n');
+      const k6 = await fakeK6(dir, k6Summary, 99);
+      const results = path.join(dir, 'results', 'run');
+      const result = await cli(['k6', 'run', 'sse-soak', '--target', 'http://127.0.0.1:9', '--k6', k6, '--bundles', bundles, '--results', results]);
+      expect(result.code, result.stderr).toBe(99);
+      expect((await readdir(results)).sort()).toEqual(['junit.xml', 'report.html', 'summary.json']);
+      expect(result.stdout).toContain('diagnosis: no problem found');
+      expect(result.stdout).toContain(`report: ${path.join(results, 'report.html')}`);
+      const summary = summarySchema.parse(JSON.parse(await readFile(path.join(results, 'summary.json'), 'utf8')));
+      expect(summary.engine).toBe('k6');
+      expect(summary.findings).toEqual([]);
+      // The reference server's ?interval= on the SSE path: what the k6 summary knows of the event rate.
+      expect(summary.target.expectedIntervalMs).toBe(200);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns and keeps k6 exit code when k6 left a summary.json it cannot read', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'streamsoak-k6-fake-'));
+    try {
+      const bundles = path.join(dir, 'bundles');
+      await mkdir(bundles);
+      await writeFile(path.join(bundles, 'polling.js'), '\n');
+      const k6 = await fakeK6(dir, { not: 'a summary' }, 0);
+      const results = path.join(dir, 'results', 'run');
+      const result = await cli(['k6', 'run', 'polling', '--target', 'http://127.0.0.1:9', '--k6', k6, '--bundles', bundles, '--results', results]);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('does not match the summary schema');
+      expect(await readdir(results)).toEqual(['summary.json']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../../src/core/errors.js';
 import { summarySchema, type Summary } from '../../../src/results/schema.js';
-import { compareRuns, formatComparison, metricDirection, parseRegressionLimits, DEFAULT_REGRESSION_LIMITS } from '../../../src/report/compare.js';
+import { compareRuns, comparisonOutcome, formatComparison, metricDirection, parseRegressionLimits, DEFAULT_REGRESSION_LIMITS } from '../../../src/report/compare.js';
 import { makeFixtureRun } from '../../fixtures/results/make-results.js';
 
 const BASE = summarySchema.parse(makeFixtureRun().summary);
@@ -194,5 +194,27 @@ describe('formatComparison', () => {
     expect(text).toMatch(/better: sse_connect_time\.p95/);
     expect(text).toMatch(/worse: {2}sse_event_latency\.p99/);
     expect(text).toMatch(/1 regression past the limits: sse_event_latency\.p99/);
+  });
+});
+
+describe('comparisonOutcome', () => {
+  const limits = parseRegressionLimits('sse_event_latency.p99=10%');
+  const slower = (summary: Summary): void => setValue(summary, 'sse_event_latency', 'p(99)', (BASE.metrics.sse_event_latency?.values['p(99)'] as number) * 2);
+  const lostWorker = (summary: Summary): void => {
+    summary.harness = { ...summary.harness, workersLost: 1, trustworthy: false } as Summary['harness'];
+  };
+
+  it('passes a run against itself, and calls a slower one a regression', () => {
+    expect(comparisonOutcome(compareRuns(BASE, structuredClone(BASE), limits))).toBe('pass');
+    expect(comparisonOutcome(compareRuns(BASE, variant(slower), limits))).toBe('regression');
+  });
+
+  it('calls a comparison with an untrustworthy run untrustworthy, even when it also shows a regression', () => {
+    expect(comparisonOutcome(compareRuns(BASE, variant(lostWorker), limits))).toBe('untrustworthy');
+    const both = compareRuns(BASE, variant((summary) => (slower(summary), lostWorker(summary))), limits);
+    expect(both.regressions.map((r) => r.key)).toEqual(['sse_event_latency.p99']);
+    expect(comparisonOutcome(both)).toBe('untrustworthy');
+    // Either side: a baseline whose harness lost a worker is no bar to measure against.
+    expect(comparisonOutcome(compareRuns(variant(lostWorker), BASE, limits))).toBe('untrustworthy');
   });
 });

@@ -9,8 +9,8 @@ import { parseReferenceServerOptions, type ReferenceApp } from '../../../src/ser
 import { timeoutOptions } from '../../../src/server/node-server.js';
 import { readBodyLimited } from '../../../src/server/read-body.js';
 import { runCli } from '../../helpers/cli.js';
+import { readSse } from '../../helpers/sse-body.js';
 import { appFactory, BASE } from './app-fixture.js';
-import { readSse } from './sse-reader.js';
 
 const SECRET = 'unit-abuse-secret';
 const makeApp = appFactory(SECRET);

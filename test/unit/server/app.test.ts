@@ -2,8 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { signToken } from '../../../src/core/jwt.js';
 import type { ReferenceApp } from '../../../src/server/index.js';
 import { createTickStreamRef, formatTickId } from '../../../src/server/tick-ids.js';
+import { payloadOf, readSse } from '../../helpers/sse-body.js';
 import { appFactory, BASE } from './app-fixture.js';
-import { payloadOf, readSse } from './sse-reader.js';
 
 const SECRET = 'unit-test-secret';
 const makeApp = appFactory(SECRET);

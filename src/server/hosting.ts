@@ -1,23 +1,29 @@
 /**
- * What every hosting adapter shares: the reference app (src/server/, unchanged) configured from the
+ * What every hosting adapter shares: the reference app (app.ts, unchanged) configured from the
  * platform's environment, created on the first request, restricted to `tick` mode where invocations
  * share no memory, and labelled so that /api/health and every response say which adapter served
- * them and which time limit it runs under. Each platform's entry file is a few lines that hand its
- * request to `fetch` below in the signature that platform calls.
+ * them and which time limit it runs under. Each platform's entry file (deploy/<platform>/) is a few
+ * lines that hand its request to `fetch` below in the signature that platform calls, as hono keeps
+ * its runtime adapters in the library (src/adapter/<runtime>/).
+ *
+ * Entry files import this file itself, not the server's index.ts, for the reason this file imports
+ * app.ts (below).
  *
  * Environment (set in the platform's dashboard or secret store, never in a file of this repo):
  *   JWT_ACCESS_SECRET           the HS256 secret tokens are verified with (required)
  *   STREAMSOAK_SERVER_OPTIONS   optional JSON object of reference-server options, e.g.
  *                               {"corsOrigins":["https://app.example.com"],"heartbeatMs":15000}
  */
-import { InvalidConfigError } from '../../src/core/errors.js';
+import { InvalidConfigError } from '../core/errors.js';
+import { findPlatformFacts, limitOf } from '../core/platform-facts.js';
 // app.ts rather than the server's index.ts: a bundler (wrangler's esbuild, Netlify's) follows the
 // index's lazy `import('./node-server.js')` into node:http and node:cluster, which a Worker lacks.
-import { createReferenceApp, type ReferenceApp } from '../../src/server/app.js';
-import { errorResponse } from '../../src/server/http-responses.js';
-import type { ReferenceServerOptions } from '../../src/server/options.js';
+import { createReferenceApp, type ReferenceApp } from './app.js';
+import { errorResponse } from './http-responses.js';
+import type { ReferenceServerOptions } from './options.js';
 
-export interface HostingPlatform {
+/** One hosting adapter: the platform it runs on, as /api/health reports it. */
+export interface HostingAdapter {
   /** Reported in /api/health (`platform.name`) and in the `x-streamsoak-platform` header. */
   readonly name: string;
   /**
@@ -38,6 +44,18 @@ export interface HostingPlatform {
   readonly appPerRequest?: boolean;
 }
 
+/** @deprecated Renamed `HostingAdapter` ("platform" also names the simulator and its profiles). */
+export type HostingPlatform = HostingAdapter;
+
+/**
+ * The wall-clock limit of one invocation on `platformName`, an entry of the platform facts
+ * (`core/platform-facts.ts`), in seconds, as an adapter states it; null when the platform has none.
+ */
+export function maxDurationSecondsOf(platformName: string): number | null {
+  const limit = limitOf(findPlatformFacts(platformName), 'max_duration');
+  return limit === undefined ? null : limit.valueMs / 1_000;
+}
+
 /** The platform's environment: `process.env`, or the `env` a Worker receives (values may be objects there). */
 export type PlatformEnv = Readonly<Record<string, unknown>>;
 
@@ -53,7 +71,7 @@ const NOT_FROM_OPTIONS_ENV: Readonly<Record<string, string>> = {
 };
 
 /** The reference server's options for `platform`, from its environment. Throws InvalidConfigError naming every problem. */
-export function platformServerOptions(platform: HostingPlatform, env: PlatformEnv): ReferenceServerOptions {
+export function platformServerOptions(platform: HostingAdapter, env: PlatformEnv): ReferenceServerOptions {
   const issues: string[] = [];
   const secret = env[SECRET_ENV];
   if (typeof secret !== 'string' || secret.length === 0) {
@@ -104,7 +122,7 @@ export interface PlatformHandler {
  * answers 500 with the reason instead of failing to load.
  */
 export function createPlatformHandler(
-  platform: HostingPlatform,
+  platform: HostingAdapter,
   readEnv: (requestEnv: PlatformEnv | undefined) => PlatformEnv,
 ): PlatformHandler {
   let shared: ReferenceApp | undefined;

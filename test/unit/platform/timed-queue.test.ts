@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLink } from '../../../src/platform/link.js';
 
-// A link with only a delay (`addedDelayMs`): the timed queue of delay-line.ts on its own.
+// A link with only a delay (`addedDelayMs`): the timed queue of timed-queue.ts on its own.
 describe('a link with a fixed delay', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });

@@ -3,12 +3,12 @@ import { InvalidConfigError } from '../../../src/core/errors.js';
 import {
   createPlatformHandler,
   platformServerOptions,
-  type HostingPlatform,
+  type HostingAdapter,
   type PlatformHandler,
-} from '../../../deploy/shared/platform-app.js';
+} from '../../../src/server/hosting.js';
 
-const serverless: HostingPlatform = { name: 'lambda-like', sharedMemory: false, maxDurationSeconds: 10, maxDurationSetBy: 'test' };
-const longLived: HostingPlatform = { name: 'box', sharedMemory: true, maxDurationSeconds: null, maxDurationSetBy: 'test' };
+const serverless: HostingAdapter = { name: 'lambda-like', sharedMemory: false, maxDurationSeconds: 10, maxDurationSetBy: 'test' };
+const longLived: HostingAdapter = { name: 'box', sharedMemory: true, maxDurationSeconds: null, maxDurationSetBy: 'test' };
 
 function issuesOf(run: () => unknown): readonly string[] {
   try {
@@ -105,7 +105,7 @@ describe('createPlatformHandler', () => {
   });
 
   it('gives each request its own app where requests own their timers, and still streams', async () => {
-    const isolated: HostingPlatform = { ...serverless, appPerRequest: true };
+    const isolated: HostingAdapter = { ...serverless, appPerRequest: true };
     let created = 0;
     handler = createPlatformHandler(isolated, () => {
       created++;
