@@ -43,7 +43,62 @@ function durationMs(options: { min?: number; max?: number } = {}) {
   });
 }
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
+/** The reference server's paths: what a bare origin means (DESIGN.md, "The reference server"). */
+export const REFERENCE_SSE_PATH = '/api/calls/events';
+export const REFERENCE_POLL_PATH = '/api/calls/poll';
+
+/**
+ * Why `text` cannot be a target URL, or the parsed URL. The WHATWG parser is forgiving where a
+ * load target must not be: it drops tabs and newlines, keeps `user:pass@` (which undici would send
+ * nowhere useful) and a `#fragment` (never sent), so those are refused here with what is allowed.
+ */
+function parseTargetUrl(text: string): URL | string {
+  const shown = text.length > 60 ? `"${text.slice(0, 60)}…"` : `"${text}"`;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f) return `${shown} has spaces or control characters: give an http:// or https:// URL`;
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    const port = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(text)?.[1];
+    if (port !== undefined && Number(port) > 65_535) return `${shown}: the port must be from 1 to 65535`;
+    return `${shown} is not a URL: give an http:// or https:// URL with a host, e.g. http://127.0.0.1:8080/sub/room1`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${shown}: the scheme must be http or https, not ${url.protocol.slice(0, -1).slice(0, 20)}`;
+  if (url.hostname === '') return `${shown} has no host: give an http:// or https:// URL with a host`;
+  if (url.username !== '' || url.password !== '') {
+    return 'credentials in the URL are not sent: remove user:password@ and give a token (--token, auth.token) or a header (target.headers)';
+  }
+  if (text.includes('#')) return `${shown} has a #fragment, which is never sent to a server: remove it`;
+  return url;
+}
+
+/** The events URL itself (`target.url`, `--url`): any path and query; a bare origin means the reference server's paths. */
+const targetUrl = z.string().transform((text, ctx) => {
+  const url = parseTargetUrl(text);
+  if (typeof url === 'string') {
+    ctx.addIssue({ code: 'custom', message: url });
+    return z.NEVER;
+  }
+  return url;
+});
+
+/** `target.baseUrl`: an origin only (scheme, host, port); the paths are `ssePath` and `pollPath`. */
+const originUrl = z.string().transform((text, ctx) => {
+  const url = parseTargetUrl(text);
+  if (typeof url === 'string') {
+    ctx.addIssue({ code: 'custom', message: url });
+    return z.NEVER;
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '') {
+    ctx.addIssue({ code: 'custom', message: 'an origin without a path or query (http://host:port); give the events URL itself as target.url (--url)' });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
 const path = z.string().startsWith('/', 'a path starting with "/"');
 // What goes into a request header must be one: undici refuses the rest only when it sends.
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "an HTTP header name (letters, digits, !#$%&'*+-.^_`|~)");
@@ -51,9 +106,17 @@ const headerValue = z.string().refine((value) => !/[\r\n\0]/.test(value), 'one l
 
 const targetSchema = z
   .object({
-    baseUrl: httpUrl,
-    ssePath: path.default('/api/calls/events'),
-    pollPath: path.default('/api/calls/poll'),
+    /**
+     * The events URL, path and query included (`http://127.0.0.1:8080/sub/room1?x=1`), as a user
+     * has it: its origin is the target, its path and query the SSE request. A bare origin means the
+     * reference server's paths. Give this or `baseUrl`.
+     */
+    url: targetUrl.optional(),
+    /** The target's origin (`http://host:port`), with `ssePath` and `pollPath` beside it. */
+    baseUrl: originUrl.optional(),
+    /** The SSE request's path (and query); default: the events URL's, else the reference server's. */
+    ssePath: path.optional(),
+    pollPath: path.default(REFERENCE_POLL_PATH),
     /** The target's clock (`{ now }`, epoch ms), for clock-offset estimation across machines. */
     timePath: path.default('/api/time'),
     /** Extra query parameters on both endpoints, e.g. `{ mode: 'tick', interval: '1000' }`. */
@@ -72,7 +135,24 @@ const targetSchema = z
      */
     timeScale: z.number().positive().max(1_000).optional(),
   })
-  .strict();
+  .strict()
+  .transform((target, ctx) => {
+    const { url, baseUrl, ssePath, ...rest } = target;
+    if (url === undefined && baseUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'required: the events URL (http://host:port/path?query), or target.baseUrl with target.ssePath' });
+      return z.NEVER;
+    }
+    if (url !== undefined && baseUrl !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'give target.url or target.baseUrl, not both (target.url is the events URL, its origin the base)' });
+      return z.NEVER;
+    }
+    const urlPath = url === undefined || (url.pathname === '/' && url.search === '') ? undefined : `${url.pathname}${url.search}`;
+    if (urlPath !== undefined && ssePath !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ssePath'], message: `target.url already names the events path (${urlPath.slice(0, 80)}): give one of the two` });
+      return z.NEVER;
+    }
+    return { ...rest, baseUrl: url?.origin ?? (baseUrl as string), ssePath: ssePath ?? urlPath ?? REFERENCE_SSE_PATH };
+  });
 
 const sendAs = z.enum(['header', 'cookie', 'query']).default('header');
 

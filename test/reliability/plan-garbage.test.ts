@@ -69,6 +69,14 @@ function basePlans(): Record<string, Json>[] {
       workers: 'auto',
       localAddresses: ['127.0.0.1'],
     },
+    {
+      // A user's own endpoint: the events URL itself, path and query included.
+      target: { url: `${baseUrl}/sub/room1?x=1`, pollPath: '/poll?room=1' },
+      sse: { clients: 1 },
+      poll: { clients: 1 },
+      duration: '1s',
+      workers: 1,
+    },
   ];
 }
 
@@ -113,6 +121,17 @@ const badUrl = fc.oneof(
   wrongTypeForString,
   nested,
 );
+// The events URL a user has (issue 15): what parses as a URL but cannot be a target is garbage too —
+// credentials (never sent), a fragment (never sent), a port past 65535, a space, a path on a bare origin.
+const urlPart = fc.stringMatching(/^[a-z0-9]{1,8}$/);
+const badTargetUrl = fc.oneof(
+  badUrl,
+  fc.constantFrom('http://127.0.0.1:70000/sub', 'http://127.0.0.1:8080/a b', 'http://127.0.0.1:8080/\tx', 'https://[::1]:99999/', 'http://:8080/x'),
+  fc.tuple(urlPart, urlPart, fc.integer({ min: 1, max: 65_535 })).map(([user, password, port]) => `http://${user}:${password}@127.0.0.1:${port}/events`),
+  fc.tuple(fc.integer({ min: 1, max: 65_535 }), urlPart).map(([port, fragment]) => `http://127.0.0.1:${port}/events?x=1#${fragment}`),
+  fc.integer({ min: 65_536, max: 10_000_000 }).map((port) => `http://127.0.0.1:${port}/events`),
+);
+const badOrigin = fc.oneof(badTargetUrl, fc.constantFrom('http://127.0.0.1:9/sub/room1', 'http://127.0.0.1:9/?x=1', 'https://[::1]:9/events'));
 const badPath = fc.oneof(fc.string({ maxLength: 20 }).filter((text) => !text.startsWith('/')), wrongTypeForString, nested);
 const badEnum = (allowed: readonly string[]) => fc.oneof(fc.string({ maxLength: 12 }).filter((text) => !allowed.includes(text)), wrongTypeForString, nested);
 const oneLineBreaker = fc.tuple(fc.string({ maxLength: 8 }), fc.constantFrom('\r', '\n', '\0', '\r\n'), fc.string({ maxLength: 8 })).map((parts) => parts.join(''));
@@ -133,7 +152,8 @@ interface Field {
 function fieldsOf(plan: Record<string, Json>): Field[] {
   const all: Field[] = [
     { path: ['name'], garbage: badNonEmptyString },
-    { path: ['target', 'baseUrl'], garbage: badUrl },
+    { path: ['target', 'baseUrl'], garbage: badOrigin },
+    { path: ['target', 'url'], garbage: badTargetUrl },
     { path: ['target', 'ssePath'], garbage: badPath },
     { path: ['target', 'pollPath'], garbage: badPath },
     { path: ['target', 'timePath'], garbage: badPath },
@@ -204,7 +224,7 @@ interface Mutation {
   apply: (plan: Record<string, Json>) => void;
 }
 
-const knownKeys = new Set(['name', 'target', 'auth', 'sse', 'poll', 'duration', 'thresholds', 'bailout', 'workers', 'clock', 'localAddresses', 'timeouts', 'baseUrl', 'ssePath', 'pollPath', 'timePath', 'query', 'origin', 'headers', 'token', 'secret', 'userPrefix', 'sendAs', 'clients', 'stages', 'reconnect', 'rampUpMs', 'policy', 'defaultRetryMs', 'jitterMs', 'initialMs', 'maxMs', 'factor', 'target', 'intervalMs', 'connectFailures', 'drops', 'connectMs', 'headersMs', 'idleMs', 'pollRequestMs', 'count']);
+const knownKeys = new Set(['name', 'target', 'auth', 'sse', 'poll', 'duration', 'thresholds', 'bailout', 'workers', 'clock', 'localAddresses', 'timeouts', 'baseUrl', 'ssePath', 'pollPath', 'timePath', 'query', 'url', 'origin', 'headers', 'token', 'secret', 'userPrefix', 'sendAs', 'clients', 'stages', 'reconnect', 'rampUpMs', 'policy', 'defaultRetryMs', 'jitterMs', 'initialMs', 'maxMs', 'factor', 'target', 'intervalMs', 'connectFailures', 'drops', 'connectMs', 'headersMs', 'idleMs', 'pollRequestMs', 'count']);
 const unknownKey = fc.oneof(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,15}$/), fc.constantFrom('__proto__', 'constructor', 'durationMs', 'Target', 'sse ')).filter((key) => !knownKeys.has(key));
 
 function mutationsOf(plan: Record<string, Json>): fc.Arbitrary<Mutation> {
@@ -219,7 +239,7 @@ function mutationsOf(plan: Record<string, Json>): fc.Arbitrary<Mutation> {
 
 /** A base plan with one to three mutations on unrelated fields (none inside another). */
 const garbagePlan = fc
-  .integer({ min: 0, max: 1 })
+  .integer({ min: 0, max: 2 })
   .chain((which) => {
     const base = basePlans()[which] as Record<string, Json>;
     return fc.uniqueArray(mutationsOf(base), { minLength: 1, maxLength: 3, selector: (mutation) => mutation.path.slice(0, 2).join('.') }).map((mutations) => ({ which, mutations }));
@@ -389,7 +409,9 @@ describe('flags from garbage', () => {
     '--duration': 'duration',
     '--ramp-up': 'sse.rampUpMs',
     '--poll-interval': 'poll.intervalMs',
-    '--url': 'target.baseUrl',
+    '--url': 'target.url',
+    '--sse-path': 'target.ssePath',
+    '--poll-path': 'target.pollPath',
     '--clock': 'clock',
     '--reconnect': 'sse.reconnect',
     '--send-as': 'auth.sendAs',
@@ -402,7 +424,8 @@ describe('flags from garbage', () => {
     fc.tuple(fc.constantFrom('--sse', '--poll', '--workers'), fc.oneof(fc.constantFrom('abc', '-1', '1.5', '1e3', '0x10', '', ' ', 'NaN', 'Infinity', '9'.repeat(30), '2000000'), fc.string({ maxLength: 10 }).filter((text) => !/^\s*\d+\s*$/.test(text)))),
     fc.tuple(fc.constantFrom('--duration', '--ramp-up', '--poll-interval', '--idle-timeout'), fc.oneof(fc.constantFrom('-5s', '10 parsecs', 'forever', '25h', '', '1e9', '9'.repeat(400)), fc.string({ maxLength: 10 }).filter((text) => !DURATION.test(text)))),
     fc.tuple(fc.constantFrom('--clock', '--reconnect', '--send-as'), fc.string({ maxLength: 10 }).filter((text) => !['auto', 'same-host', 'api-time', 'none', 'browser', 'backoff', 'header', 'cookie', 'query'].includes(text))),
-    fc.tuple(fc.constant('--url'), fc.constantFrom('not a url', 'ftp://127.0.0.1', '', '127.0.0.1')),
+    fc.tuple(fc.constant('--url'), fc.oneof(fc.constantFrom('not a url', 'ftp://127.0.0.1', '', '127.0.0.1'), badTargetUrl.filter((value): value is string => typeof value === 'string' && value.length < 1_000))),
+    fc.tuple(fc.constantFrom('--sse-path', '--poll-path'), fc.string({ maxLength: 12 }).filter((text) => !text.startsWith('/'))),
     fc.tuple(fc.constant('--origin'), oneLineBreaker),
     fc.tuple(fc.constant('--query'), fc.constantFrom('novalue', '=x', '')),
     fc.tuple(fc.constant('--threshold'), fc.constantFrom('no-equals', 'sse_drops=count=0', 'made_up=count<1', '=p(95)<1')),
@@ -425,7 +448,7 @@ describe('flags from garbage', () => {
   });
 
   it('exits 2 naming an unknown flag', async () => {
-    const known = new Set(['url', 'sse', 'ramp-up', 'poll', 'poll-interval', 'duration', 'token', 'secret', 'mint', 'send-as', 'origin', 'query', 'reconnect', 'threshold', 'workers', 'clock', 'results', 'run-id', 'out', 'quiet', 'help', 'idle-timeout']);
+    const known = new Set(['url', 'sse-path', 'poll-path', 'sse', 'ramp-up', 'poll', 'poll-interval', 'duration', 'token', 'secret', 'mint', 'send-as', 'origin', 'query', 'reconnect', 'threshold', 'workers', 'clock', 'results', 'run-id', 'out', 'quiet', 'help', 'idle-timeout']);
     await fc.assert(
       fc.asyncProperty(fc.stringMatching(/^[a-z][a-z-]{0,12}$/).filter((name) => !known.has(name)), async (name) => {
         const { code, stderr } = await cli(['run', '--url', baseUrl, '--sse', '1', '--duration', '1s', `--${name}`]);

@@ -18,7 +18,11 @@ import { parseRemoteWriteFlags } from '../remote-write-flag.js';
 export const RUN_USAGE = `usage: streamsoak run [PLAN.yaml|PLAN.json] [options]
 
 Target and clients (override the plan file):
-  --url URL               target base URL (target.baseUrl)
+  --url URL               the events URL, path and query included (target.url), e.g.
+                          http://127.0.0.1:8080/sub/room1?x=1; a bare origin means the
+                          reference server's paths (/api/calls/events, /api/calls/poll)
+  --sse-path PATH         the SSE path beside a bare --url (target.ssePath)
+  --poll-path PATH        the polling path (target.pollPath; default /api/calls/poll)
   --sse N                 SSE clients                --ramp-up D   open them over D
   --poll N                polling clients            --poll-interval D (default 3s)
   --duration D            run length, e.g. 30s, 5m (required, at most 24h)
@@ -74,7 +78,9 @@ export interface ParsedRunArgs {
 
 // Plan fields a flag sets: an error on one names the flag the user typed, not only the field.
 const FLAG_FIELDS: ReadonlyArray<readonly [flag: string, field: string]> = [
-  ['url', 'target.baseUrl'],
+  ['url', 'target.url'],
+  ['sse-path', 'target.ssePath'],
+  ['poll-path', 'target.pollPath'],
   ['origin', 'target.origin'],
   ['ramp-up', 'sse.rampUpMs'],
   ['reconnect', 'sse.reconnect.policy'],
@@ -105,6 +111,8 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
       allowPositionals: true,
       options: {
         url: { type: 'string' },
+        'sse-path': { type: 'string' },
+        'poll-path': { type: 'string' },
         sse: { type: 'string' },
         'ramp-up': { type: 'string' },
         poll: { type: 'string' },
@@ -135,7 +143,14 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
   const raw: Raw = positionals[0] !== undefined ? (((await readPlanFile(positionals[0])) ?? {}) as Raw) : {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError('the plan file must hold an object');
 
-  if (values.url !== undefined) section(raw, 'target').baseUrl = values.url;
+  if (values.url !== undefined) {
+    // The flag wins over the plan file's target, whichever of the two forms the file used.
+    const target = section(raw, 'target');
+    delete target.baseUrl;
+    target.url = values.url;
+  }
+  if (values['sse-path'] !== undefined) section(raw, 'target').ssePath = values['sse-path'];
+  if (values['poll-path'] !== undefined) section(raw, 'target').pollPath = values['poll-path'];
   if (values.origin !== undefined) section(raw, 'target').origin = values.origin;
   for (const pair of values.query ?? []) {
     const eq = pair.indexOf('=');

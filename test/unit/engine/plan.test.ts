@@ -76,6 +76,54 @@ describe('parsePlan', () => {
   });
 });
 
+describe('the target URL (issue 15: the URL a user has)', () => {
+  it('takes the events URL itself: its origin is the target, its path and query the SSE request', () => {
+    const plan = parsePlan({ ...minimal, target: { url: 'http://127.0.0.1:18900/sub/room1?x=1' } });
+    expect(plan.target.baseUrl).toBe('http://127.0.0.1:18900');
+    expect(plan.target.ssePath).toBe('/sub/room1?x=1');
+    // Nothing said where polling lives: the reference server's path, as before.
+    expect(plan.target.pollPath).toBe('/api/calls/poll');
+  });
+
+  it("reads a bare origin, in either field, as the reference server's paths", () => {
+    for (const target of [{ url: 'http://127.0.0.1:8080' }, { url: 'http://127.0.0.1:8080/' }, { baseUrl: 'http://127.0.0.1:8080/' }]) {
+      const plan = parsePlan({ ...minimal, target });
+      expect(plan.target.baseUrl).toBe('http://127.0.0.1:8080');
+      expect(plan.target.ssePath).toBe('/api/calls/events');
+    }
+    const paths = parsePlan({ ...minimal, target: { url: 'https://[::1]:8443', ssePath: '/sse', pollPath: '/poll?room=1' } });
+    expect(paths.target).toMatchObject({ baseUrl: 'https://[::1]:8443', ssePath: '/sse', pollPath: '/poll?room=1' });
+  });
+
+  it.each([
+    ['ftp://127.0.0.1/events', /the scheme must be http or https, not ftp/],
+    ['http://user:secret@127.0.0.1:8080/events', /credentials in the URL are not sent/],
+    ['http://127.0.0.1:8080/events#top', /#fragment, which is never sent/],
+    ['http://127.0.0.1:70000/events', /the port must be from 1 to 65535/],
+    ['http://[::1/events', /is not a URL/],
+    ['http://', /is not a URL/],
+    ['127.0.0.1:8080/events', /the scheme must be http or https|is not a URL/],
+    ['http://127.0.0.1:8080/a b', /spaces or control characters/],
+    ['http://127.0.0.1:8080/\nevents', /spaces or control characters/],
+  ])('refuses %j naming target.url and what is allowed', (url, message) => {
+    const issues = issuesOf({ ...minimal, target: { url } });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^target\.url: /);
+    expect(issues[0]).toMatch(message);
+    // The credentials themselves are never echoed back.
+    expect(issues[0]).not.toContain('secret');
+  });
+
+  it('refuses a baseUrl with a path, and a target with no URL, both URLs or two events paths', () => {
+    expect(issuesOf({ ...minimal, target: { baseUrl: 'http://127.0.0.1:8080/sub/room1' } })).toEqual([
+      'target.baseUrl: an origin without a path or query (http://host:port); give the events URL itself as target.url (--url)',
+    ]);
+    expect(issuesOf({ ...minimal, target: {} })[0]).toMatch(/^target\.url: required/);
+    expect(issuesOf({ ...minimal, target: { url: 'http://127.0.0.1:1', baseUrl: 'http://127.0.0.1:1' } })[0]).toMatch(/^target\.baseUrl: give target\.url or target\.baseUrl, not both/);
+    expect(issuesOf({ ...minimal, target: { url: 'http://127.0.0.1:1/sub', ssePath: '/other' } })[0]).toMatch(/^target\.ssePath: target\.url already names the events path \(\/sub\)/);
+  });
+});
+
 describe('loadPlanFile', () => {
   it('reads YAML and JSON, and reports a file it cannot parse as invalid config', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'plan-'));

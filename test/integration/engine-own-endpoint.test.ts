@@ -1,0 +1,87 @@
+/**
+ * Issue 15, part 1: the URL a user has. `--url` takes the events URL itself, path and query
+ * included, against a server that is not ours: a plain `node:http` SSE endpoint at a path of its
+ * own, which answers 404 anywhere else. A URL that cannot be used exits 2 naming `--url`.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { summarySchema } from '../../src/results/schema.js';
+
+let dir: string;
+let server: Server;
+let origin: string;
+const requested: string[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'streamsoak-own-endpoint-'));
+  server = createServer((request, response) => {
+    requested.push(request.url ?? '');
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/sub/room1' || url.searchParams.get('x') !== '1') {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    let n = 0;
+    const timer = setInterval(() => response.write(`id: ${++n}\ndata: {"text":"hello ${n}"}\n\n`), 100);
+    response.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await main(args, { stdout, stderr, signal: new AbortController().signal, env: {}, cwd: dir });
+  return { code, out, err };
+}
+
+describe('streamsoak run --url with the events URL a user has', () => {
+  it('streams from the path and query of the URL, and records them in the summary', async () => {
+    const results = join(dir, 'results');
+    const { code, out, err } = await cli([
+      'run', '--url', `${origin}/sub/room1?x=1`, '--sse', '3', '--duration', '2s', '--workers', '1', '--results', results, '--quiet',
+    ]);
+    expect(code, `${out}\n${err}`).toBe(0);
+    const [runId] = await readdir(results);
+    const summary = summarySchema.parse(JSON.parse(await readFile(join(results, runId as string, 'summary.json'), 'utf8')));
+    expect(summary.target).toMatchObject({ baseUrl: origin, ssePath: '/sub/room1?x=1' });
+    // Every request went to the path the user gave (the clock reads none: the target is on loopback).
+    expect(requested.length).toBeGreaterThanOrEqual(3);
+    expect(requested.every((path) => path === '/sub/room1?x=1')).toBe(true);
+    expect(summary.metrics.sse_connects?.values.count).toBe(3);
+    expect(summary.metrics.sse_events?.values.count ?? 0).toBeGreaterThan(3 * 10);
+    expect(summary.breakdown.sse_connect_failures ?? {}).toEqual({});
+  });
+
+  it.each([
+    ['not-a-url', /--url \(target\.url\): "not-a-url" is not a URL/],
+    ['ftp://127.0.0.1/sub', /--url \(target\.url\): .*the scheme must be http or https/],
+    ['http://user:pw@127.0.0.1:1/sub', /--url \(target\.url\): credentials in the URL are not sent/],
+    ['http://127.0.0.1:1/sub#x', /--url \(target\.url\): .*#fragment/],
+    ['http://127.0.0.1:123456/sub', /--url \(target\.url\): .*the port must be from 1 to 65535/],
+  ])('exits 2 naming --url for %j, with no stack trace and no request', async (url, message) => {
+    const before = requested.length;
+    const { code, err } = await cli(['run', '--url', url, '--sse', '1', '--duration', '1s', '--results', join(dir, 'bad'), '--quiet']);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(err).not.toMatch(/\n\s+at /);
+    expect(requested.length).toBe(before);
+  });
+});
