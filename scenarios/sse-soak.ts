@@ -10,7 +10,7 @@ import { sleep } from 'k6';
 import type { Options } from 'k6/options';
 import sse from 'k6/x/sse';
 import { SUMMARY_TREND_STATS, scenarioDeadline, vuToken } from './lib/common.js';
-import { envDurationMs, envInt, envString, k6Duration, targetBaseUrl } from './lib/env.js';
+import { envDurationMs, envInt, envString, eventReaderFromEnv, k6Duration, targetBaseUrl } from './lib/env.js';
 import { createHandleSummary } from './lib/handle-summary.js';
 import { createK6ConnectionSink } from './lib/metrics.js';
 import { sleepBeforeRetry } from './lib/retry.js';
@@ -26,6 +26,8 @@ const DURATION_MS = envDurationMs('DURATION', '1m');
 const RAMP_MS = Math.min(envDurationMs('RAMP', '0s'), DURATION_MS);
 const RECONNECT_DELAY_MS = envDurationMs('RECONNECT_DELAY', '3s');
 const SSE_PATH = envString('SSE_PATH', '/api/calls/events');
+// The target's own events (EVENT_TIME, EVENT_SEQ...): the same mapping as `streamsoak run --event-time`.
+const EVENTS = eventReaderFromEnv();
 // A VU ends its stream at the first event or heartbeat after the run's end; k6 waits this long
 // for that before it interrupts the VU (and an interrupted iteration records nothing).
 const GRACEFUL_STOP = envString('GRACEFUL_STOP', '20s');
@@ -72,6 +74,7 @@ export default function (data: SetupData): void {
     state,
     closeAtMs: deadline,
     clockOffsetMs: data.clock.offsetMs,
+    ...(EVENTS ? { readEvent: EVENTS.reader } : {}),
   });
   if (result.outcome !== 'closed') {
     // "wait a delay equal to the reconnection time of the event source" before reconnecting.

@@ -4,6 +4,7 @@
  * the names.
  */
 import { parseDurationMs } from '../../src/core/duration.js';
+import { createEventReader, mappingProblems, TIME_UNITS, type EventMappingInput, type EventReader, type TimeUnit } from '../../src/core/event-mapping.js';
 
 /** The k6 `__ENV`, or an empty object outside k6 (so these helpers stay testable). */
 export function readEnv(): Readonly<Record<string, string | undefined>> {
@@ -43,4 +44,36 @@ export function targetBaseUrl(): string {
 /** k6 durations are strings: whole seconds when they can be, so k6 prints them as written. */
 export function k6Duration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
+}
+
+/** The env names of the `events:` mapping, as `streamsoak run`'s plan fields are named. */
+export const EVENT_MAPPING_ENV: Readonly<Record<keyof EventMappingInput, string>> = {
+  time: 'EVENT_TIME',
+  timeUnit: 'EVENT_TIME_UNIT',
+  seq: 'EVENT_SEQ',
+  seqPattern: 'EVENT_SEQ_PATTERN',
+  stream: 'EVENT_STREAM',
+  streamPattern: 'EVENT_STREAM_PATTERN',
+  dataPattern: 'EVENT_DATA_PATTERN',
+};
+
+/**
+ * The target's own events (`EVENT_TIME=/ts`, `EVENT_SEQ=id`, ...), read with the same mapping and
+ * the same checks as the Node engine's `events:` section; undefined when none is set (the reference
+ * server's payload). A mapping that cannot be used fails at init, naming the variable.
+ */
+export function eventReaderFromEnv(): { reader: EventReader; mapping: Record<string, string> } | undefined {
+  const env = readEnv();
+  const mapping: Record<string, string> = {};
+  for (const [field, name] of Object.entries(EVENT_MAPPING_ENV)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') mapping[field] = value;
+  }
+  if (Object.keys(mapping).length === 0) return undefined;
+  const unit = mapping.timeUnit;
+  if (unit !== undefined && !(TIME_UNITS as readonly string[]).includes(unit)) throw new Error(`EVENT_TIME_UNIT=${unit}: one of ${TIME_UNITS.join(', ')}`);
+  const input: EventMappingInput = { ...mapping, timeUnit: unit as TimeUnit | undefined };
+  const problem = mappingProblems(input)[0];
+  if (problem !== undefined) throw new Error(`${EVENT_MAPPING_ENV[problem.field]}: ${problem.message}`);
+  return { reader: createEventReader(input), mapping };
 }

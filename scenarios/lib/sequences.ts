@@ -5,10 +5,15 @@
 import { createSequenceTracker, type EventPayload, type SequenceTracker } from '../../src/core/event-payload.js';
 
 /** What an event's `seq` says: a repeat, or how many events of its stream were lost just before it. */
-export function observeSequence(trackers: Map<string, SequenceTracker>, payload: EventPayload): 'duplicate' | number {
+export function observeSequence(
+  trackers: Map<string, SequenceTracker>,
+  payload: Pick<EventPayload, 'seq' | 'stream'>,
+  /** `first-seen` for someone else's sequence (an `events:` mapping): it may start anywhere. */
+  startAfter: number | 'first-seen' = 0,
+): 'duplicate' | number {
   let tracker = trackers.get(payload.stream);
   if (tracker === undefined) {
-    tracker = createSequenceTracker();
+    tracker = createSequenceTracker(startAfter);
     trackers.set(payload.stream, tracker);
   }
   const lostBefore = tracker.lost;

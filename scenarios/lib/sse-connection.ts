@@ -14,6 +14,7 @@
  * event callback.
  */
 import type { SseClient, SseEvent, SseParams, SseResponse } from 'k6/x/sse';
+import type { EventReader, MappedEvent } from '../../src/core/event-mapping.js';
 import { parseEventPayload, type SequenceTracker } from '../../src/core/event-payload.js';
 import { reasonForStatus, type ConnectFailureReason, type DropReason, type Reason } from '../../src/core/reasons.js';
 import type { ConnectionSink } from './metrics.js';
@@ -66,6 +67,8 @@ export interface AttemptOptions {
   onEvent?: (event: SseEvent, receivedAt: number) => void;
   /** Server clock minus this clock (lib/clock.ts): `sentAt` is converted before latency is taken. */
   clockOffsetMs?: number;
+  /** The target's own events, through the same `events:` mapping as the Node engine (src/core/event-mapping.ts). */
+  readEvent?: EventReader;
   now?: () => number;
 }
 
@@ -112,10 +115,10 @@ export function runSseAttempt(open: SseOpen, options: AttemptOptions): AttemptRe
     if (hasData) {
       result.events++;
       if (result.events === 1) sink.firstEvent(receivedAt - result.startedAt);
-      const payload = parseEventPayload(event.data);
+      const read = readEventOf(event, state.lastEventId, options.readEvent);
       // Not clamped at zero: a negative latency is a clock error, and hiding it would hide that.
-      sink.event(payload === undefined ? undefined : receivedAt - (payload.sentAt - (options.clockOffsetMs ?? 0)));
-      const seen = payload === undefined ? 0 : observeSequence(state.trackers, payload);
+      sink.event(read?.sentAtMs === undefined ? undefined : receivedAt - (read.sentAtMs - (options.clockOffsetMs ?? 0)));
+      const seen = read?.seq === undefined ? 0 : observeSequence(state.trackers, { seq: read.seq, stream: read.stream }, options.readEvent ? 'first-seen' : 0);
       if (seen === 'duplicate') {
         result.duplicated++;
         sink.duplicated();
@@ -197,4 +200,11 @@ function headerValue(headers: Readonly<Record<string, string>> | undefined, name
   const wanted = name.toLowerCase();
   for (const key of Object.keys(headers)) if (key.toLowerCase() === wanted) return headers[key];
   return undefined;
+}
+
+/** What an event says of its send time and sequence: through the mapping, or as the reference server's payload. */
+function readEventOf(event: SseEvent, lastEventId: string, readEvent: EventReader | undefined): MappedEvent | undefined {
+  if (readEvent !== undefined) return readEvent({ data: event.data, lastEventId, type: event.name === '' ? 'message' : event.name });
+  const payload = parseEventPayload(event.data);
+  return payload === undefined ? undefined : { sentAtMs: payload.sentAt, seq: payload.seq, stream: payload.stream };
 }

@@ -88,14 +88,29 @@ export function formatRunSummary(summary: Summary, outDir: string): string[] {
     stat(metric, 'count')
       ? `p50 ${ms(stat(metric, 'p(50)'))}, p95 ${ms(stat(metric, 'p(95)'))}, p99 ${ms(stat(metric, 'p(99)'))}, max ${ms(stat(metric, 'max'))}`
       : 'no samples';
+  // Someone else's events, read without a mapping: no latency and no sequence, which must not read
+  // as "no delay, nothing lost" (issue 15).
+  const mapping = summary.events?.mapping;
+  const eventCount = values('sse_events').count ?? 0;
+  const unrecognised = mapping === undefined && latencyKnown && eventCount > 0 && !stat('sse_event_latency', 'count');
+  const seqKnown = mapping === undefined ? !unrecognised : mapping.seq !== undefined || /\(\?<seq>/.test(mapping.dataPattern ?? '');
+  const sequences = seqKnown
+    ? `${values('sse_events_lost').count ?? 0} lost, ${values('sse_events_duplicated').count ?? 0} duplicated`
+    : 'lost and duplicated unknown (no sequence number: --event-seq id|POINTER)';
+  const latency = unrecognised
+    ? "no samples: these are not the reference server's {seq, sentAt, stream} events; say where yours keep their send time with --event-time /ts (events.time)"
+    : latencyKnown
+      ? `${trend('sse_event_latency')}${clockSuffix}`
+      : clockNote;
   const lines = [
     `run ${summary.runId}: ${formatDurationMs(summary.durationMs)}${summary.interrupted ? ' (interrupted)' : ''} against ${summary.target.baseUrl}`,
     `  SSE      ${values('sse_connects').count ?? 0} opened, ${values('sse_reconnects').count ?? 0} reconnects, max open ${values('sse_open_connections').max ?? 0}`,
     `  failures ${formatCounts(summary.breakdown.sse_connect_failures ?? {})}`,
     `  drops    ${formatCounts(summary.breakdown.sse_drops ?? {})}`,
-    `  events   ${values('sse_events').count ?? 0} received, ${values('sse_events_lost').count ?? 0} lost, ${values('sse_events_duplicated').count ?? 0} duplicated`,
-    `  latency  ${latencyKnown ? `${trend('sse_event_latency')}${clockSuffix}` : clockNote}`,
+    `  events   ${eventCount} received, ${sequences}`,
+    `  latency  ${latency}`,
   ];
+  if (mapping !== undefined) lines.push(`  mapping  ${formatMapping(mapping, summary.events?.timeUnitsRead ?? {})}`);
   if ((values('poll_requests').count ?? 0) > 0) {
     lines.push(
       `  polling  ${values('poll_requests').count} requests (${formatCounts(summary.breakdown.poll_requests ?? {})}), delivery delay ${latencyKnown ? `${trend('poll_delivery_delay')}${clockSuffix}` : clockNote}`,
@@ -120,4 +135,16 @@ export function formatRunSummary(summary: Summary, outDir: string): string[] {
   for (const warning of summary.warnings) lines.push(`  ! ${warning}`);
   lines.push(`results: ${outDir}`);
   return lines;
+}
+
+/** `time /ts (ms ×1200), seq id, stream /room`: the `events:` mapping a run read the target's events through. */
+function formatMapping(mapping: Record<string, string>, unitsRead: Record<string, number>): string {
+  const units = Object.entries(unitsRead).map(([unit, count]) => `${unit} ×${count}`).join(', ');
+  const timeUnit = mapping.timeUnit === undefined || mapping.timeUnit === 'auto' ? 'unit by magnitude' : `unit ${mapping.timeUnit}`;
+  const parts: string[] = [];
+  if (mapping.time !== undefined) parts.push(`time ${mapping.time} (${timeUnit}; read: ${units || 'none'})`);
+  if (mapping.seq !== undefined) parts.push(`seq ${mapping.seq}${mapping.seqPattern !== undefined ? ` through ${mapping.seqPattern}` : ''}`);
+  if (mapping.stream !== undefined) parts.push(`stream ${mapping.stream}${mapping.streamPattern !== undefined ? ` through ${mapping.streamPattern}` : ''}`);
+  if (mapping.dataPattern !== undefined) parts.push(`data ${mapping.dataPattern}${mapping.time === undefined ? ` (time read: ${units || 'none'})` : ''}`);
+  return parts.join(', ');
 }

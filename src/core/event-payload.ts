@@ -57,12 +57,21 @@ export interface SequenceTracker {
   readonly duplicated: number;
 }
 
-export function createSequenceTracker(startAfter = 0): SequenceTracker {
-  let highest = startAfter;
+/**
+ * `startAfter`: the number before the first expected event (0: the reference server's sequences
+ * start at 1). `'first-seen'`: someone else's sequence, which may start anywhere: the first number
+ * seen is the baseline, and only gaps after it are lost events.
+ */
+export function createSequenceTracker(startAfter: number | 'first-seen' = 0): SequenceTracker {
+  let highest = startAfter === 'first-seen' ? Number.NaN : startAfter;
   let lost = 0;
   let duplicated = 0;
   return {
     observe(seq) {
+      if (Number.isNaN(highest)) {
+        highest = seq;
+        return 'new';
+      }
       if (seq <= highest) {
         duplicated++;
         return 'duplicate';

@@ -38,6 +38,15 @@ export const TRENDS = {
  */
 export const SSE_ATTEMPTS = 'sse_attempts';
 
+/**
+ * Events whose send time was read through a plan's `events:` mapping, by the unit it was read in
+ * (`s`, `ms`, `us`, `ns`, `iso`): the summary states what `auto` decided. Internal like SSE_ATTEMPTS.
+ */
+export const EVENT_TIME_UNITS = 'event_time_units';
+
+/** Counters the harness keeps for itself: never pushed to a metrics sink. */
+export const INTERNAL_COUNTERS: ReadonlySet<string> = new Set([SSE_ATTEMPTS, EVENT_TIME_UNITS]);
+
 export type CounterName = (typeof COUNTERS)[keyof typeof COUNTERS];
 export type GaugeName = (typeof GAUGES)[keyof typeof GAUGES];
 export type TrendName = (typeof TRENDS)[keyof typeof TRENDS];

@@ -3,6 +3,7 @@
  * and the same share of polling users. The coordinator (in this process or through IPC) collects a
  * report each second and stops the worker at the end.
  */
+import { createEventReader } from '../core/event-mapping.js';
 import { Pool } from 'undici';
 import { createCredentialSource } from './auth.js';
 import { createConnectionFactory } from './dispatchers.js';
@@ -62,7 +63,9 @@ export function startLoadWorker(options: LoadWorkerOptions): LoadWorker {
   });
   let attemptSeq = 0;
   const clockOffsetMs = options.clockOffsetMs;
-  const sseContext = { plan, recorder, connections, credentials, clockOffsetMs, nextAttemptId: () => `${worker}-${++attemptSeq}` };
+  // The plan's `events:` mapping is compiled once per worker, not per stream or per event.
+  const readEvent = plan.events === undefined ? undefined : createEventReader(plan.events);
+  const sseContext = { plan, recorder, connections, credentials, clockOffsetMs, readEvent, nextAttemptId: () => `${worker}-${++attemptSeq}` };
   const stages = sseStages(plan.sse);
   // This shard's users below the ramp's target, in order: `users[k]` is global user
   // `worker + k * workers`. Users start from the bottom and close from the top, so the shard is

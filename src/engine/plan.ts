@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import { parseDurationMs } from '../core/duration.js';
+import { mappingCrossProblems, mappingFieldProblem, TIME_UNITS } from '../core/event-mapping.js';
 import { InvalidConfigError } from '../core/errors.js';
 import { METRIC_NAMES } from '../core/metric-names.js';
 import { parseThresholdExpression, parseThresholdMetricKey } from '../core/thresholds.js';
@@ -154,6 +155,34 @@ const targetSchema = z
     return { ...rest, baseUrl: url?.origin ?? (baseUrl as string), ssePath: ssePath ?? urlPath ?? REFERENCE_SSE_PATH };
   });
 
+/**
+ * Where the target's own events keep their send time, sequence and stream (core/event-mapping.ts).
+ * Without it, events are read as the reference server's `{ seq, sentAt, stream }`.
+ */
+// Each field is checked on its own (so two bad fields are both named), then the fields together.
+const mappingField = (field: 'time' | 'seq' | 'seqPattern' | 'stream' | 'streamPattern' | 'dataPattern') =>
+  z
+    .string()
+    .max(500, 'at most 500 characters')
+    .superRefine((value, ctx) => {
+      const message = mappingFieldProblem(field, value);
+      if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+    });
+const eventsSchema = z
+  .object({
+    time: mappingField('time').optional(),
+    timeUnit: z.enum(TIME_UNITS).optional(),
+    seq: mappingField('seq').optional(),
+    seqPattern: mappingField('seqPattern').optional(),
+    stream: mappingField('stream').optional(),
+    streamPattern: mappingField('streamPattern').optional(),
+    dataPattern: mappingField('dataPattern').optional(),
+  })
+  .strict()
+  .superRefine((mapping, ctx) => {
+    for (const problem of mappingCrossProblems(mapping)) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+  });
+
 const sendAs = z.enum(['header', 'cookie', 'query']).default('header');
 
 const authSchema = z.union([
@@ -242,6 +271,7 @@ export const planSchema = z
     name: z.string().min(1).optional(),
     target: targetSchema,
     auth: authSchema.optional(),
+    events: eventsSchema.optional(),
     sse: sseSchema.default({ clients: 0, reconnect: { policy: 'browser', defaultRetryMs: 3_000, jitterMs: 1_000 }, rampUpMs: 0 }),
     poll: pollSchema.default({ clients: 0, intervalMs: 3_000, jitterMs: 0 }),
     duration: durationMs({ min: 1, max: MAX_RUN_DURATION_MS }),

@@ -9,14 +9,14 @@
  * (started − ended) and can still write one record for each if the worker process dies.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { CounterName, SSE_ATTEMPTS, TrendName } from '../core/metric-names.js';
+import type { CounterName, EVENT_TIME_UNITS, SSE_ATTEMPTS, TrendName } from '../core/metric-names.js';
 import { TRENDS } from '../core/metric-names.js';
 import { createHistogram, encodeHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
 import type { ConnectionRecord } from '../results/schema.js';
 import { round3 } from '../results/round.js';
 import { counterKey, type AggregateInput, type DelayStats } from '../metrics/run-aggregate.js';
 
-export type CounterKey = CounterName | typeof SSE_ATTEMPTS;
+export type CounterKey = CounterName | typeof SSE_ATTEMPTS | typeof EVENT_TIME_UNITS;
 
 /** An attempt as the coordinator tracks it while in flight: enough to write its record if the worker dies. */
 export interface StartedAttempt {

@@ -5,7 +5,7 @@
  * bottleneck, the conservation check, the machine, what the diagnosis needs to know of the target,
  * and the plan without its secrets. It reads and validates; it sends and writes nothing.
  */
-import { SSE_ATTEMPTS } from '../core/metric-names.js';
+import { EVENT_TIME_UNITS, SSE_ATTEMPTS } from '../core/metric-names.js';
 import { parseThresholdMetricKey } from '../core/thresholds.js';
 import type { RunAggregate } from '../metrics/run-aggregate.js';
 import { describeMachine } from '../results/machine.js';
@@ -68,6 +68,7 @@ export function createRunSummary(run: FinishedRun): Summary {
   if (recordsWritten !== sseAttempts) {
     warnings.push(`conservation broken: ${sseAttempts} SSE attempts counted but ${recordsWritten} connection records written`);
   }
+  const events = summaryEvents(plan, aggregate, warnings);
   if (latencyUnknown) {
     warnings.push(`latency unknown (${run.clock.detail ?? 'no clock reference'}): event latency and polling delivery delay were not recorded; drops, buffering and limits were measured`);
   }
@@ -82,6 +83,7 @@ export function createRunSummary(run: FinishedRun): Summary {
     durationMs,
     interrupted: run.interrupted,
     target: summaryTarget(plan.target),
+    ...(events !== undefined ? { events } : {}),
     plan: redactPlan(plan),
     machine: describeMachine(`node ${process.version}`),
     metrics,
@@ -130,6 +132,28 @@ function summarizeMetrics(run: FinishedRun, durationMs: number, warnings: string
 function isClockDependent(metricKey: string): boolean {
   const parsed = parseThresholdMetricKey(metricKey);
   return typeof parsed !== 'string' && (CLOCK_DEPENDENT_METRICS as readonly string[]).includes(parsed.name);
+}
+
+/**
+ * The `events:` mapping as run and the units its times were read in. A mapping that found no time
+ * (or no sequence) in any event says so: "no latency" must not read as "no delay".
+ */
+function summaryEvents(plan: Plan, aggregate: RunAggregate, warnings: string[]): SummaryInput['events'] {
+  if (plan.events === undefined) return undefined;
+  const mapping = Object.fromEntries(Object.entries(plan.events).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  const timeUnitsRead = aggregate.breakdown(EVENT_TIME_UNITS);
+  const events = aggregate.counter('sse_events');
+  const timesRead = Object.values(timeUnitsRead).reduce((sum, n) => sum + n, 0);
+  const where = plan.events.time ?? (plan.events.dataPattern !== undefined ? 'the (?<time>) capture of events.dataPattern' : undefined);
+  if (where !== undefined && events > 0 && timesRead === 0) {
+    warnings.push(`events: none of the ${events} events received had a time at ${where}: event latency was not measured (check events.time against an event's data)`);
+  } else if (where !== undefined && timesRead < events) {
+    warnings.push(`events: ${events - timesRead} of ${events} events had no readable time at ${where}: latency covers the other ${timesRead}`);
+  }
+  if (Object.keys(timeUnitsRead).length > 1) {
+    warnings.push(`events: times were read in more than one unit (${Object.entries(timeUnitsRead).map(([unit, n]) => `${unit} ×${n}`).join(', ')}): set events.timeUnit if that is not what the target sends`);
+  }
+  return { mapping, timeUnitsRead };
 }
 
 /**

@@ -19,7 +19,9 @@
  */
 import type { Dispatcher } from 'undici';
 import { MAX_TIMER_MS } from '../core/duration.js';
+import type { EventReader } from '../core/event-mapping.js';
 import { parseEventPayload, type SequenceTracker } from '../core/event-payload.js';
+import { EVENT_TIME_UNITS } from '../core/metric-names.js';
 import { reasonForStatus, type Reason } from '../core/reasons.js';
 import { createSseParser, type SseEvent, type SseParser, type SseParserHandlers } from '../core/sse-parser.js';
 import type { ConnectionRecord } from '../results/schema.js';
@@ -37,6 +39,8 @@ export interface SseAttemptOwner {
   trackerFor(stream: string): SequenceTracker;
   /** The server's `retry:` field. */
   onRetry(reconnectionTimeMs: number): void;
+  /** Reads the target's own events (the plan's `events:` mapping); undefined: the reference server's payload. */
+  readonly readEvent?: EventReader | undefined;
   attemptEnded(attempt: SseAttempt, outcome: AttemptOutcome, reason: Reason): void;
 }
 
@@ -240,18 +244,38 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
       recorder.trend('sse_time_to_first_event', at - this.startedAt);
     }
     this.lastEventAt = at;
+    const readEvent = this.owner.readEvent;
+    if (readEvent !== undefined) {
+      // Someone else's events, through the plan's `events:` mapping (core/event-mapping.ts).
+      const mapped = readEvent(event);
+      if (mapped === undefined) return;
+      if (mapped.sentAtMs !== undefined) {
+        recorder.count(EVENT_TIME_UNITS, 1, mapped.timeUnit);
+        this.recordLatency(at, mapped.sentAtMs);
+      }
+      if (mapped.seq !== undefined) this.observeSeq(mapped.stream, mapped.seq);
+      return;
+    }
     const payload = parseEventPayload(event.data);
     if (payload === undefined) return;
+    this.recordLatency(at, payload.sentAt);
+    this.observeSeq(payload.stream, payload.seq);
+  }
+
+  /** `sentAtMs` is the target's clock; on ours the event was sent at sentAt − offset. */
+  private recordLatency(at: number, sentAtMs: number): void {
     const offsetMs = this.init.clockOffsetMs;
-    if (offsetMs !== null) {
-      // `sentAt` is the server's clock; on ours the event was scheduled at sentAt − offset.
-      const latencyMs = at - (payload.sentAt - offsetMs);
-      recorder.trend('sse_event_latency', latencyMs);
-      this.sampleLatency(latencyMs);
-    }
-    const tracker = this.owner.trackerFor(payload.stream);
+    if (offsetMs === null) return;
+    const latencyMs = at - (sentAtMs - offsetMs);
+    this.owner.recorder.trend('sse_event_latency', latencyMs);
+    this.sampleLatency(latencyMs);
+  }
+
+  private observeSeq(stream: string, seq: number): void {
+    const recorder = this.owner.recorder;
+    const tracker = this.owner.trackerFor(stream);
     const lostBefore = tracker.lost;
-    if (tracker.observe(payload.seq) === 'duplicate') {
+    if (tracker.observe(seq) === 'duplicate') {
       this.duplicated++;
       recorder.count('sse_events_duplicated');
     } else if (tracker.lost > lostBefore) {

@@ -2,6 +2,7 @@
  * A virtual SSE user: one attempt at a time, reconnecting by the plan's policy, carrying what a
  * browser's EventSource carries across reconnects (the last event ID, the server's `retry`).
  */
+import type { EventReader } from '../core/event-mapping.js';
 import { createSequenceTracker, type SequenceTracker } from '../core/event-payload.js';
 import type { Reason } from '../core/reasons.js';
 import { buildPath, type CredentialSource, type Credentials } from './auth.js';
@@ -22,6 +23,8 @@ export interface SseUserContext {
   clockOffsetMs: number | null;
   /** A run-unique attempt id (`<worker>-<n>`). */
   nextAttemptId(): string;
+  /** The plan's `events:` mapping, compiled once per worker; undefined: the reference server's payload. */
+  readEvent?: EventReader | undefined;
 }
 
 // Tick mode gives every connection its own stream, so old streams are forgotten: memory stays bounded.
@@ -45,10 +48,13 @@ export class SseUser implements SseAttemptOwner {
   private trackers: Map<string, SequenceTracker> | undefined;
   private stopped = false;
 
+  readonly readEvent: EventReader | undefined;
+
   constructor(context: SseUserContext, client: number) {
     this.context = context;
     this.client = client;
     this.recorder = context.recorder;
+    this.readEvent = context.readEvent;
   }
 
   start(): void {
@@ -70,7 +76,7 @@ export class SseUser implements SseAttemptOwner {
     if (stream === this.firstStream) return this.firstTracker as SequenceTracker;
     if (this.firstStream === undefined) {
       this.firstStream = stream;
-      this.firstTracker = createSequenceTracker();
+      this.firstTracker = createSequenceTracker(this.readEvent === undefined ? 0 : 'first-seen');
       return this.firstTracker;
     }
     this.trackers ??= new Map();
@@ -80,7 +86,7 @@ export class SseUser implements SseAttemptOwner {
         const oldest = this.trackers.keys().next().value as string;
         this.trackers.delete(oldest);
       }
-      tracker = createSequenceTracker();
+      tracker = createSequenceTracker(this.readEvent === undefined ? 0 : 'first-seen');
       this.trackers.set(stream, tracker);
     }
     return tracker;

@@ -4,7 +4,7 @@
  * points, metrics snapshots for sinks, and the numbers of the summary. Memory does not grow with the
  * run's length: one set of histograms, one map of counters.
  */
-import { METRIC_LABELS, SSE_ATTEMPTS, TRENDS, type CounterName, type GaugeName, type TrendName } from '../core/metric-names.js';
+import { INTERNAL_COUNTERS, METRIC_LABELS, TRENDS, type CounterName, type GaugeName, type TrendName } from '../core/metric-names.js';
 import { createHistogram, mergeEncodedHistogram, trendStats, type Histogram } from './histogram.js';
 import type { TimelinePoint } from '../results/schema.js';
 import { round3 } from '../results/round.js';
@@ -217,7 +217,7 @@ export function createRunAggregate(): RunAggregate {
       const counters: Array<{ name: CounterName; labels: MetricLabels; value: number }> = [];
       for (const [key, value] of totals) {
         const [name, label] = splitKey(key);
-        if (name === SSE_ATTEMPTS) continue;
+        if (INTERNAL_COUNTERS.has(name)) continue;
         const labelName = METRIC_LABELS[name as CounterName];
         counters.push({ name: name as CounterName, labels: label !== undefined && labelName ? { [labelName]: label } : {}, value });
       }

@@ -107,6 +107,17 @@ export const summarySchema = z.object({
     expectedIntervalMs: z.number().positive().optional(),
     timeScale: z.number().positive().optional(),
   }),
+  /**
+   * The `events:` mapping the run read the target's own events through (absent: the reference
+   * server's `{ seq, sentAt, stream }`), and how many event times were read in each unit (`s`,
+   * `ms`, `us`, `ns`, `iso`): what `timeUnit: auto` decided, stated beside the figures it made.
+   */
+  events: z
+    .object({
+      mapping: z.record(z.string(), z.string()),
+      timeUnitsRead: z.record(z.string(), z.number().int().nonnegative()).default({}),
+    })
+    .optional(),
   /** The validated plan, as run. */
   plan: z.unknown(),
   machine: z.object({

@@ -190,6 +190,27 @@ describe('sse-soak (xk6-sse), loaded with the stand-in', () => {
     expect(events.map((d) => d.event.data)).toEqual(specEvents.slice(0, events.length));
   });
 
+  it('reads the target’s own events through EVENT_TIME/EVENT_SEQ as streamsoak run reads events:, with the same figures', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const standIn = createStandIn({ sseResponder: () => stream, scenarioStartTime: stream.headersAtMs + 600 - 10_000 });
+    vi.setSystemTime(stream.headersAtMs - 20);
+    // The reference server's payload, mapped by hand to its fields: a mapping must agree with the built-in reading.
+    const scenario = await loadBundle(bundle('sse-soak'), standIn, env({ EVENT_TIME: '/sentAt', EVENT_SEQ: '/seq', EVENT_STREAM: '/stream' }));
+    scenario.default(scenario.setup?.());
+    const events = standIn.sseDispatched.filter((d) => d.event.data !== '' || d.event.name !== '');
+    expect(events.length).toBeGreaterThanOrEqual(3);
+    expect(values(standIn, 'sse_event_latency')).toEqual(events.map((d) => d.atMs - (parseEventPayload(d.event.data)?.sentAt ?? Number.NaN)));
+    expect(sum(standIn, 'sse_events_lost')).toBe(0);
+    // ...and it is the mapping that is read, not the built-in payload: point the time at another field.
+    const other = createStandIn({ sseResponder: () => stream, scenarioStartTime: stream.headersAtMs + 600 - 10_000 });
+    const misread = await loadBundle(bundle('sse-soak'), other, env({ EVENT_TIME: '/seq', EVENT_TIME_UNIT: 'ms' }));
+    misread.default(misread.setup?.());
+    const otherEvents = other.sseDispatched.filter((d) => d.event.data !== '' || d.event.name !== '');
+    expect(values(other, 'sse_event_latency')).toEqual(otherEvents.map((d) => d.atMs - (parseEventPayload(d.event.data)?.seq ?? Number.NaN)));
+    // A mapping that cannot be used stops the scenario at init, naming the variable.
+    await expect(loadBundle(bundle('sse-soak'), createStandIn(), env({ EVENT_TIME: 'ts' }))).rejects.toThrow(/EVENT_TIME: a JSON pointer/);
+  });
+
   it('reconnects with the Last-Event-ID of the last event it saw, and counts the reconnect', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const standIn = createStandIn({ sseResponder: () => dropped, scenarioStartTime: dropped.headersAtMs });

@@ -72,6 +72,7 @@ function basePlans(): Record<string, Json>[] {
     {
       // A user's own endpoint: the events URL itself, path and query included.
       target: { url: `${baseUrl}/sub/room1?x=1`, pollPath: '/poll?room=1' },
+      events: { time: '/meta/createdAt', timeUnit: 'auto', seq: 'id', seqPattern: '^\\d+:(?<seq>\\d+)$', stream: '/room' },
       sse: { clients: 1 },
       poll: { clients: 1 },
       duration: '1s',
@@ -154,6 +155,12 @@ function fieldsOf(plan: Record<string, Json>): Field[] {
     { path: ['name'], garbage: badNonEmptyString },
     { path: ['target', 'baseUrl'], garbage: badOrigin },
     { path: ['target', 'url'], garbage: badTargetUrl },
+    // The `events:` mapping (issue 15): JSON pointers, the words it allows, regexes with their captures.
+    { path: ['events', 'time'], garbage: fc.oneof(fc.string({ maxLength: 12 }).filter((text) => text !== '' && !text.startsWith('/')), fc.constantFrom('/a~2', 'x'.repeat(600)), wrongTypeForString) },
+    { path: ['events', 'timeUnit'], garbage: badEnum(['auto', 's', 'ms', 'us', 'ns', 'iso']) },
+    { path: ['events', 'seq'], garbage: fc.oneof(fc.string({ maxLength: 12 }).filter((text) => text !== '' && text !== 'id' && !text.startsWith('/')), wrongTypeForString) },
+    { path: ['events', 'seqPattern'], garbage: fc.oneof(fc.constantFrom('(?<seq>\\d+', '(\\d+)', '[', '(?<other>x)', 'a'.repeat(600)), wrongTypeForString) },
+    { path: ['events', 'stream'], garbage: fc.oneof(fc.string({ maxLength: 12 }).filter((text) => !['', 'id', 'event'].includes(text) && !text.startsWith('/')), wrongTypeForString) },
     { path: ['target', 'ssePath'], garbage: badPath },
     { path: ['target', 'pollPath'], garbage: badPath },
     { path: ['target', 'timePath'], garbage: badPath },
@@ -194,7 +201,7 @@ function fieldsOf(plan: Record<string, Json>): Field[] {
 
 /** Objects that take no unknown key (`.strict()`): an extra key there is garbage. */
 function strictObjectsOf(plan: Record<string, Json>): Path[] {
-  const candidates: Path[] = [[], ['target'], ['auth'], ['sse'], ['sse', 'reconnect'], ['sse', 'stages', 0], ['poll'], ['bailout'], ['timeouts']];
+  const candidates: Path[] = [[], ['target'], ['events'], ['auth'], ['sse'], ['sse', 'reconnect'], ['sse', 'stages', 0], ['poll'], ['bailout'], ['timeouts']];
   return candidates.filter((path) => {
     const value = getAt(plan, path);
     return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -224,7 +231,7 @@ interface Mutation {
   apply: (plan: Record<string, Json>) => void;
 }
 
-const knownKeys = new Set(['name', 'target', 'auth', 'sse', 'poll', 'duration', 'thresholds', 'bailout', 'workers', 'clock', 'localAddresses', 'timeouts', 'baseUrl', 'ssePath', 'pollPath', 'timePath', 'query', 'url', 'origin', 'headers', 'token', 'secret', 'userPrefix', 'sendAs', 'clients', 'stages', 'reconnect', 'rampUpMs', 'policy', 'defaultRetryMs', 'jitterMs', 'initialMs', 'maxMs', 'factor', 'target', 'intervalMs', 'connectFailures', 'drops', 'connectMs', 'headersMs', 'idleMs', 'pollRequestMs', 'count']);
+const knownKeys = new Set(['name', 'target', 'auth', 'sse', 'poll', 'duration', 'thresholds', 'bailout', 'workers', 'clock', 'localAddresses', 'timeouts', 'baseUrl', 'ssePath', 'pollPath', 'timePath', 'query', 'url', 'events', 'time', 'timeUnit', 'seq', 'seqPattern', 'stream', 'streamPattern', 'dataPattern', 'origin', 'headers', 'token', 'secret', 'userPrefix', 'sendAs', 'clients', 'stages', 'reconnect', 'rampUpMs', 'policy', 'defaultRetryMs', 'jitterMs', 'initialMs', 'maxMs', 'factor', 'target', 'intervalMs', 'connectFailures', 'drops', 'connectMs', 'headersMs', 'idleMs', 'pollRequestMs', 'count']);
 const unknownKey = fc.oneof(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,15}$/), fc.constantFrom('__proto__', 'constructor', 'durationMs', 'Target', 'sse ')).filter((key) => !knownKeys.has(key));
 
 function mutationsOf(plan: Record<string, Json>): fc.Arbitrary<Mutation> {

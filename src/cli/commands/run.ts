@@ -23,6 +23,13 @@ Target and clients (override the plan file):
                           reference server's paths (/api/calls/events, /api/calls/poll)
   --sse-path PATH         the SSE path beside a bare --url (target.ssePath)
   --poll-path PATH        the polling path (target.pollPath; default /api/calls/poll)
+Your own events (events: in a plan; without it, the reference server's {seq, sentAt, stream}):
+  --event-time POINTER    JSON pointer to the send time in the event data, e.g. /ts
+                          (events.time): epoch s, ms, us or ns, or an ISO-8601 string
+  --event-time-unit U     auto|s|ms|us|ns|iso (events.timeUnit; default auto: by magnitude)
+  --event-seq id|POINTER  the sequence number, for lost and duplicated events (events.seq)
+  --event-seq-pattern RE  read it through a regex with (?<seq>...) (events.seqPattern)
+  --event-stream id|event|POINTER  what a sequence belongs to (events.stream)
   --sse N                 SSE clients                --ramp-up D   open them over D
   --poll N                polling clients            --poll-interval D (default 3s)
   --duration D            run length, e.g. 30s, 5m (required, at most 24h)
@@ -81,6 +88,11 @@ const FLAG_FIELDS: ReadonlyArray<readonly [flag: string, field: string]> = [
   ['url', 'target.url'],
   ['sse-path', 'target.ssePath'],
   ['poll-path', 'target.pollPath'],
+  ['event-time', 'events.time'],
+  ['event-time-unit', 'events.timeUnit'],
+  ['event-seq', 'events.seq'],
+  ['event-seq-pattern', 'events.seqPattern'],
+  ['event-stream', 'events.stream'],
   ['origin', 'target.origin'],
   ['ramp-up', 'sse.rampUpMs'],
   ['reconnect', 'sse.reconnect.policy'],
@@ -113,6 +125,11 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
         url: { type: 'string' },
         'sse-path': { type: 'string' },
         'poll-path': { type: 'string' },
+        'event-time': { type: 'string' },
+        'event-time-unit': { type: 'string' },
+        'event-seq': { type: 'string' },
+        'event-seq-pattern': { type: 'string' },
+        'event-stream': { type: 'string' },
         sse: { type: 'string' },
         'ramp-up': { type: 'string' },
         poll: { type: 'string' },
@@ -151,6 +168,17 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
   }
   if (values['sse-path'] !== undefined) section(raw, 'target').ssePath = values['sse-path'];
   if (values['poll-path'] !== undefined) section(raw, 'target').pollPath = values['poll-path'];
+  const eventFlags = [
+    ['event-time', 'time'],
+    ['event-time-unit', 'timeUnit'],
+    ['event-seq', 'seq'],
+    ['event-seq-pattern', 'seqPattern'],
+    ['event-stream', 'stream'],
+  ] as const;
+  for (const [flag, field] of eventFlags) {
+    const value = values[flag];
+    if (value !== undefined) section(raw, 'events')[field] = value;
+  }
   if (values.origin !== undefined) section(raw, 'target').origin = values.origin;
   for (const pair of values.query ?? []) {
     const eq = pair.indexOf('=');
