@@ -2,6 +2,7 @@
 // (root, with apt-get, and STREAMSOAK_NO_APT unset), install it from Debian; otherwise say which
 // tests will skip and how to get them.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const needs = [
   { bin: 'chromium', pkg: 'chromium' },
@@ -9,12 +10,14 @@ const needs = [
   { bin: 'prometheus', pkg: 'prometheus' },
   { bin: 'docker-compose', pkg: 'docker-compose' },
   { bin: 'openssl', pkg: 'openssl' },
+  // nginx's pub/sub module: a file, not a command.
+  { file: '/usr/lib/nginx/modules/ngx_nchan_module.so', pkg: 'libnginx-mod-nchan' },
 ];
 
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 // nginx lives in /usr/sbin, which is not on every PATH.
 const present = (bin) => has(bin) || has(`/usr/sbin/${bin}`);
-const missing = needs.filter((need) => !present(need.bin));
+const missing = needs.filter((need) => (need.file !== undefined ? !existsSync(need.file) : !present(need.bin)));
 
 if (missing.length > 0) {
   const pkgs = missing.map((need) => need.pkg);

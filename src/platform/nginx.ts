@@ -12,12 +12,16 @@ import { fileURLToPath } from 'node:url';
 import { HarnessError, MissingToolError } from '../core/errors.js';
 import { freePort } from './free-port.js';
 
-export type NginxTemplate = 'sse' | 'stock';
+export type NginxTemplate = 'sse' | 'stock' | 'nchan';
 
 export interface NginxOptions {
   template: NginxTemplate;
-  /** `127.0.0.1:PORT` or `http://127.0.0.1:PORT` of the upstream. */
-  upstream: string;
+  /** `127.0.0.1:PORT` or `http://127.0.0.1:PORT` of the upstream (`sse`, `stock`; nchan has none). */
+  upstream?: string;
+  /** nchan: messages kept per channel for a `Last-Event-ID` replay (default 100). */
+  messageBuffer?: number;
+  /** nchan: how long one subscription is held (default `0`: as long as the client stays). */
+  subscriberTimeout?: string;
   /** nginx's `proxy_read_timeout` (default `60s`, nginx's own default). */
   readTimeout?: string;
   /** Directives added to the proxied location, e.g. `proxy_ignore_headers X-Accel-Buffering;`. */
@@ -41,6 +45,21 @@ const TEMPLATE_DIR = fileURLToPath(new URL('../../deploy/nginx/', import.meta.ur
 /** The nginx binary, or `undefined` when it is not installed. */
 export async function findNginx(): Promise<string | undefined> {
   for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) {
+    try {
+      await access(candidate);
+      return candidate;
+    } catch {
+      // Try the next one.
+    }
+  }
+  return undefined;
+}
+
+const NCHAN_MODULE_PATHS = ['/usr/lib/nginx/modules/ngx_nchan_module.so', '/usr/lib64/nginx/modules/ngx_nchan_module.so', '/usr/local/nginx/modules/ngx_nchan_module.so'];
+
+/** nchan's dynamic module (Debian: libnginx-mod-nchan), or `undefined` when it is not installed. */
+export async function findNchanModule(): Promise<string | undefined> {
+  for (const candidate of NCHAN_MODULE_PATHS) {
     try {
       await access(candidate);
       return candidate;
@@ -77,7 +96,9 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const binary = options.binary ?? (await findNginx());
   if (binary === undefined) throw new MissingToolError('nginx', 'install it (Debian: apt-get install nginx-light)');
   const template = await readFile(join(TEMPLATE_DIR, `${options.template}.conf`), 'utf8');
-  const upstream = options.upstream.replace(/^http:\/\//, '').replace(/\/+$/, '');
+  const upstream = (options.upstream ?? '').replace(/^http:\/\//, '').replace(/\/+$/, '');
+  const nchanModule = options.template === 'nchan' ? await findNchanModule() : '';
+  if (nchanModule === undefined) throw new MissingToolError('nchan', 'install it (Debian: apt-get install libnginx-mod-nchan)');
   const prefix = await mkdtemp(join(tmpdir(), 'streamsoak-nginx-'));
 
   // A free port may be taken between our probe and nginx's bind: try a few.
@@ -90,6 +111,9 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       UPSTREAM: upstream,
       READ_TIMEOUT: options.readTimeout ?? '60s',
       EXTRA_DIRECTIVES: options.extraDirectives ?? '',
+      NCHAN_MODULE: nchanModule,
+      MESSAGE_BUFFER: String(options.messageBuffer ?? 100),
+      SUBSCRIBER_TIMEOUT: options.subscriberTimeout ?? '0',
     });
     const configPath = join(prefix, 'nginx.conf');
     await writeFile(configPath, config);

@@ -3,7 +3,7 @@
  * rule of the house: a test that needs a missing program skips and says why, never passes silently.
  */
 import { existsSync } from 'node:fs';
-import { findNginx } from '../../src/platform/nginx.js';
+import { findNchanModule, findNginx } from '../../src/platform/nginx.js';
 
 export interface Tool {
   path: string;
@@ -14,6 +14,8 @@ export interface Tool {
 export const CHROMIUM: Tool = { path: '/usr/bin/chromium', install: 'apt-get install chromium' };
 /** Where src/platform's startNginx finds nginx, so a test skips exactly when the library could not run it. */
 export const NGINX: Tool = { path: (await findNginx()) ?? '/usr/sbin/nginx', install: 'apt-get install nginx' };
+/** nginx's pub/sub module, where startNginx({ template: 'nchan' }) loads it from. */
+export const NCHAN: Tool = { path: (await findNchanModule()) ?? '/usr/lib/nginx/modules/ngx_nchan_module.so', install: 'apt-get install libnginx-mod-nchan' };
 export const OPENSSL: Tool = { path: '/usr/bin/openssl', install: 'apt-get install openssl' };
 export const PROMETHEUS: Tool = { path: '/usr/bin/prometheus', install: 'apt-get install prometheus' };
 export const PROMTOOL: Tool = { path: '/usr/bin/promtool', install: 'apt-get install prometheus' };
