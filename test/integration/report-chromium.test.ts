@@ -25,7 +25,7 @@ const hasChromium = hasTools('report-chromium', CHROMIUM);
 
 const SECRET = 'report-chromium-secret';
 const OUTPUT_DIR = resolve('test-output', 'report-chromium');
-const CHART_IDS = ['chart-open', 'chart-lifetime', 'chart-latency', 'chart-reasons', 'chart-sse-vs-poll', 'chart-harness'];
+const CHART_IDS = ['chart-open', 'chart-lifetime', 'chart-events', 'chart-latency', 'chart-reasons', 'chart-sse-vs-poll', 'chart-harness'];
 
 interface ChartEntry {
   id: string;

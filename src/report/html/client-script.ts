@@ -140,6 +140,31 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
     }, [lt.centersS, positiveOrNull(lt.ended), positiveOrNull(lt.dropped)]);
   }
 
+  // 2b. Events received per second: the one chart any run can draw, whatever its events carry (no
+  // send time, no sequence): streams open and a line at zero means nothing arrives. A window the
+  // process was late for was longer than a second, so counts are divided by its real length.
+  var perSecond = function (counts) {
+    return counts.map(function (n, i) {
+      var width = i === 0 ? tl.t[0] : tl.t[i] - tl.t[i - 1];
+      return width > 0 ? n / width : null;
+    });
+  };
+  if (tl.t.length === 0) {
+    empty('chart-events', 'The timeline is empty: the run ended before its first interval.');
+  } else {
+    chart('chart-events', {
+      title: 'SSE events received per second',
+      scales: { x: { time: false }, y: { range: fromZero } },
+      axes: [xAxis, axis({ label: 'per second', size: 70 })],
+      series: [
+        { label: 't', value: function (u, v) { return fmtSeconds(v); } },
+        { label: 'events', stroke: COLORS[0], width: 2, fill: 'rgba(0,114,178,0.08)', value: function (u, v) { return v == null ? '—' : fmtCount(Math.round(v)); } },
+        { label: 'heartbeats', stroke: COLORS[2], width: 1, value: function (u, v) { return v == null ? '—' : fmtCount(Math.round(v)); } },
+        { label: 'lost (sequence gaps)', stroke: COLORS[1], width: 2, dash: [5, 3], value: function (u, v) { return v == null ? '—' : fmtCount(Math.round(v)); } }
+      ]
+    }, [tl.t, perSecond(tl.sseEvents), perSecond(tl.sseHeartbeats), perSecond(tl.sseEventsLost)]);
+  }
+
   // 3. Event latency percentiles over time.
   var lat = tl.sseLatencyMs;
   // DATA.clock: the note every latency figure carries (± offset uncertainty), or why there is no latency.

@@ -55,6 +55,8 @@ export interface TimelineSeries {
   eventLoopDelayP99Ms: Array<number | null>;
   cpuPercent: Array<number | null>;
   sseEvents: number[];
+  sseHeartbeats: number[];
+  sseEventsLost: number[];
 }
 
 export interface RecordDigest {
@@ -210,5 +212,7 @@ export function buildTimelineSeries(timeline: Timeline): TimelineSeries {
     eventLoopDelayP99Ms: points.map((point) => point.eventLoopDelayP99Ms),
     cpuPercent: points.map((point) => point.cpuPercent),
     sseEvents: points.map((point) => point.sseEvents),
+    sseHeartbeats: points.map((point) => point.sseHeartbeats),
+    sseEventsLost: points.map((point) => point.sseEventsLost),
   };
 }

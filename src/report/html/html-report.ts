@@ -138,6 +138,9 @@ ${card('chart-lifetime', lifetimeCaption)}
 </div>
 ${card('chart-reasons', 'Per second. Reasons marked "harness" are limits of the machine running streamsoak, not of the target.')}
 
+<h2>Events</h2>
+${card('chart-events', 'Events and comment heartbeats received per second, and events the sequence numbers say were lost. Drawn for every target, whatever its events carry: with streams open, a line at zero means nothing arrives (a buffering layer, or the wrong path).')}
+
 <h2>Latency</h2>
 ${card('chart-latency', `Receive time of the socket read minus the sentAt the server stamped when it scheduled the event${latencyClockCaption(summary)}.`)}
 <div class="card"><div class="chart" id="chart-sse-vs-poll"></div>${renderSseVsPoll(summary)}<p class="caption">What a user waits for an event: over SSE, against the polling fallback (delay from sentAt to the poll that returned it; the guide polls every 3 s).</p></div>

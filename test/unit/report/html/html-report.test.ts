@@ -33,7 +33,7 @@ describe('renderHtmlReport', () => {
   });
 
   it('holds a chart element for every plot the issue asks for', () => {
-    for (const id of ['chart-open', 'chart-lifetime', 'chart-latency', 'chart-reasons', 'chart-sse-vs-poll', 'chart-harness']) {
+    for (const id of ['chart-open', 'chart-lifetime', 'chart-events', 'chart-latency', 'chart-reasons', 'chart-sse-vs-poll', 'chart-harness']) {
       expect(html).toContain(`id="${id}"`);
     }
   });
