@@ -111,6 +111,16 @@ export function formatRunSummary(summary: Summary, outDir: string): string[] {
     `  latency  ${latency}`,
   ];
   if (mapping !== undefined) lines.push(`  mapping  ${formatMapping(mapping, summary.events?.timeUnitsRead ?? {})}`);
+  const publish = summary.publish;
+  if (publish !== undefined) {
+    const ratio = publish.deliveryRatio === null ? 'nothing deliverable' : `${(publish.deliveryRatio * 100).toFixed(publish.deliveryRatio === 1 ? 0 : 2)}% delivered`;
+    const spread = publish.fanOutSpreadMs === null ? '' : `, fan-out spread p50 ${ms(publish.fanOutSpreadMs.p50)}, p99 ${ms(publish.fanOutSpreadMs.p99)}`;
+    lines.push(
+      `  publish  ${values('publish_requests').count ?? 0} sent, ${publish.messagesAccepted} accepted (${formatCounts(summary.breakdown.publish_failures ?? {})} failed); ` +
+        `${publish.deliveries} deliveries, ${publish.deliveriesMissed} missed (${ratio})`,
+      `  publish→deliver ${trend('publish_to_deliver')}${spread}`,
+    );
+  }
   if ((values('poll_requests').count ?? 0) > 0) {
     lines.push(
       `  polling  ${values('poll_requests').count} requests (${formatCounts(summary.breakdown.poll_requests ?? {})}), delivery delay ${latencyKnown ? `${trend('poll_delivery_delay')}${clockSuffix}` : clockNote}`,

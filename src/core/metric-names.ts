@@ -15,6 +15,11 @@ export const COUNTERS = {
   sseReconnects: 'sse_reconnects',
   pollRequests: 'poll_requests',
   pollEvents: 'poll_events',
+  /** The harness as the publisher (a plan's `publish:`): messages it sent, by outcome. */
+  publishRequests: 'publish_requests',
+  publishFailures: 'publish_failures',
+  /** Subscribers that had a stream open when a message was published and never received it within the run. */
+  publishDeliveriesMissed: 'publish_deliveries_missed',
 } as const;
 
 export const GAUGES = {
@@ -30,6 +35,10 @@ export const TRENDS = {
   sseConnectionLifetime: 'sse_connection_lifetime',
   pollRequestDuration: 'poll_request_duration',
   pollDeliveryDelay: 'poll_delivery_delay',
+  /** Intended publish time → receipt, per subscriber, on the harness's one clock (no offset needed). */
+  publishToDeliver: 'publish_to_deliver',
+  /** Intended publish time → the publish response (so a publisher that fell behind shows it). */
+  publishRequestDuration: 'publish_request_duration',
 } as const;
 
 /**
@@ -66,7 +75,11 @@ export const METRIC_LABELS: Partial<Record<MetricName, 'reason' | 'status'>> = {
   sse_connect_failures: 'reason',
   sse_drops: 'reason',
   poll_requests: 'status',
+  publish_failures: 'reason',
 };
+
+/** Metrics of the harness as the publisher: left out of a summary whose plan did not publish. */
+export const PUBLISH_METRICS = ['publish_requests', 'publish_failures', 'publish_deliveries_missed', 'publish_to_deliver', 'publish_request_duration'] as const;
 
 /** The percentiles k6's remote-write output sends for a trend (`K6_PROMETHEUS_RW_TREND_STATS`). */
 export const TREND_STATS = ['p(50)', 'p(90)', 'p(95)', 'p(99)', 'max', 'avg', 'count'] as const;

@@ -3,6 +3,8 @@
  * and the same share of polling users. The coordinator (in this process or through IPC) collects a
  * report each second and stops the worker at the end.
  */
+import { createFanOut } from './deliveries.js';
+import { startPublisher, type AcceptedMessage } from './publisher.js';
 import { createEventReader } from '../core/event-mapping.js';
 import { Pool } from 'undici';
 import { createCredentialSource } from './auth.js';
@@ -28,6 +30,8 @@ export interface LoadWorkerOptions {
   clockOffsetMs: number | null;
   /** Report attempts started and opened, so the coordinator can record them if this process dies (forked workers). */
   trackInFlight?: boolean;
+  /** A publishing run: the tag of its message ids (core/publish-message.ts). Worker 0 publishes. */
+  publishTag?: string;
 }
 
 export interface LoadWorker {
@@ -36,7 +40,11 @@ export interface LoadWorker {
    * Closes every user (`client_closed`), waits for in-flight polls, returns the last report. Once:
    * a later call returns the same report (a forked worker is stopped, then sees its IPC channel close).
    */
-  stop(options?: { encode?: boolean }): Promise<WorkerReport>;
+  /**
+   * `accepted`: the messages the run published that the target accepted, as the coordinator knows
+   * them at the end: each user counts those it missed while it had a stream open.
+   */
+  stop(options?: { encode?: boolean; accepted?: readonly AcceptedMessage[] }): Promise<WorkerReport>;
 }
 
 // How often the ramp is re-evaluated: fine enough for k6-style stages of seconds.
@@ -65,7 +73,24 @@ export function startLoadWorker(options: LoadWorkerOptions): LoadWorker {
   const clockOffsetMs = options.clockOffsetMs;
   // The plan's `events:` mapping is compiled once per worker, not per stream or per event.
   const readEvent = plan.events === undefined ? undefined : createEventReader(plan.events);
-  const sseContext = { plan, recorder, connections, credentials, clockOffsetMs, readEvent, nextAttemptId: () => `${worker}-${++attemptSeq}` };
+  // A publishing run: worker 0 publishes; every worker's users look for the run's message ids.
+  const publishTag = plan.publish !== undefined ? options.publishTag : undefined;
+  const fanOut = publishTag !== undefined ? createFanOut() : undefined;
+  const publisher =
+    publishTag !== undefined && worker === 0 ? startPublisher({ plan: plan as Plan & { publish: NonNullable<Plan['publish']> }, tag: publishTag, recorder, startedAt }) : undefined;
+  // Every user of the run, ramped down or not: a user's missed deliveries are counted at the end.
+  const everyUser: SseUser[] = [];
+  const sseContext = {
+    plan,
+    recorder,
+    connections,
+    credentials,
+    clockOffsetMs,
+    readEvent,
+    publishTag,
+    fanOut,
+    nextAttemptId: () => `${worker}-${++attemptSeq}`,
+  };
   const stages = sseStages(plan.sse);
   // This shard's users below the ramp's target, in order: `users[k]` is global user
   // `worker + k * workers`. Users start from the bottom and close from the top, so the shard is
@@ -81,6 +106,7 @@ export function startLoadWorker(options: LoadWorkerOptions): LoadWorker {
     while (users.length < share) {
       const user = new SseUser(sseContext, worker + users.length * workers);
       users.push(user);
+      if (publishTag !== undefined) everyUser.push(user);
       user.start();
     }
     // ...and close those above it (ramp-down): `client_closed`.
@@ -99,15 +125,29 @@ export function startLoadWorker(options: LoadWorkerOptions): LoadWorker {
     user.start(startedAt + (g / plan.poll.clients) * plan.poll.intervalMs);
   }
 
+  const withPublished = (report: WorkerReport): WorkerReport => {
+    const accepted = publisher?.drainAccepted();
+    if (accepted !== undefined && accepted.length > 0) report.accepted = accepted;
+    return report;
+  };
+
   return {
-    collect: (collectOptions) => recorder.collect(collectOptions),
+    collect: (collectOptions) => withPublished(recorder.collect(collectOptions)),
     stop(stopOptions) {
       stopping ??= (async () => {
         clearInterval(controlTimer);
+        // The publisher first: no message goes out to subscribers that are closing.
+        await publisher?.stop();
         const closing = users.splice(0).map((user) => user.stop());
         await Promise.all([...closing, ...pollUsers.map((user) => user.stop())]);
         await pollPool.destroy().catch(() => undefined);
-        const report = recorder.collect(stopOptions);
+        if (publishTag !== undefined) {
+          const accepted = stopOptions?.accepted ?? [];
+          const missed = everyUser.reduce((sum, user) => sum + (user.deliveries?.missed(accepted) ?? 0), 0);
+          if (missed > 0) recorder.count('publish_deliveries_missed', missed);
+        }
+        const report = withPublished(recorder.collect(stopOptions));
+        if (fanOut !== undefined) report.fanOut = fanOut.entries();
         recorder.close();
         return report;
       })();

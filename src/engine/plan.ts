@@ -183,6 +183,40 @@ const eventsSchema = z
     for (const problem of mappingCrossProblems(mapping)) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
   });
 
+/** Messages a run may publish at most: every subscriber keeps one bit per message it could receive. */
+export const MAX_PUBLISHED_MESSAGES = 100_000;
+export const DEFAULT_PUBLISH_BODY = '{"id":"{{id}}","seq":{{seq}},"sentAt":{{sentAt}}}';
+
+/**
+ * The harness as the publisher (issue 15): messages sent to `url` at `rate` a second on an open-model
+ * schedule, each stamped with its intended send time; subscribers recognise a message by its
+ * `{{id}}` in the event data, so publish-to-deliver latency is read on the harness's one clock.
+ */
+const publishSchema = z
+  .object({
+    url: targetUrl.transform((url) => url.toString()),
+    method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+    headers: z.record(headerName, headerValue).default({}),
+    /** `{{id}}` (unique per message; required), `{{seq}}` (1, 2, ...), `{{sentAt}}` (intended epoch ms), `{{user}}`. */
+    body: z
+      .string()
+      .max(64 * 1024, 'at most 64 KB')
+      .refine((body) => body.includes('{{id}}'), 'must hold {{id}}: subscribers recognise each message by it')
+      .default(DEFAULT_PUBLISH_BODY),
+    /** Messages a second (open model: a slow publish never delays the next one). */
+    rate: z.number().positive().max(1_000, 'at most 1,000 messages a second'),
+    /**
+     * `subscribers`: the same auth as the subscribers (with a secret, a token minted for
+     * `<userPrefix>publisher` with the admin claim, which the reference server's broadcast needs);
+     * `none`: only `headers`.
+     */
+    auth: z.enum(['subscribers', 'none']).default('subscribers'),
+    /** `{{user}}` in the body: the subscriber user a message is for (default: every message is a broadcast). */
+    user: z.string().min(1).max(256).optional(),
+    timeoutMs: durationMs({ min: 1 }).default(10_000),
+  })
+  .strict();
+
 const sendAs = z.enum(['header', 'cookie', 'query']).default('header');
 
 const authSchema = z.union([
@@ -272,6 +306,7 @@ export const planSchema = z
     target: targetSchema,
     auth: authSchema.optional(),
     events: eventsSchema.optional(),
+    publish: publishSchema.optional(),
     sse: sseSchema.default({ clients: 0, reconnect: { policy: 'browser', defaultRetryMs: 3_000, jitterMs: 1_000 }, rampUpMs: 0 }),
     poll: pollSchema.default({ clients: 0, intervalMs: 3_000, jitterMs: 0 }),
     duration: durationMs({ min: 1, max: MAX_RUN_DURATION_MS }),
@@ -318,6 +353,13 @@ export const planSchema = z
   .superRefine((plan, ctx) => {
     if (plan.sse.clients === 0 && plan.sse.stages === undefined && plan.poll.clients === 0) {
       ctx.addIssue({ code: 'custom', path: ['sse', 'clients'], message: 'the plan has no clients: set sse.clients, sse.stages or poll.clients' });
+    }
+    if (plan.publish !== undefined && plan.publish.rate * (plan.duration / 1000) > MAX_PUBLISHED_MESSAGES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publish', 'rate'],
+        message: `${plan.publish.rate}/s for ${plan.duration / 1000} s is more than ${MAX_PUBLISHED_MESSAGES} messages: lower the rate or the duration`,
+      });
     }
   });
 

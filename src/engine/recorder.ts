@@ -8,6 +8,7 @@
  * (a few numbers each, never per-event data), so the coordinator knows every attempt in flight
  * (started − ended) and can still write one record for each if the worker process dies.
  */
+import type { AcceptedMessage, FanOutEntry } from '../core/publish-message.js';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { CounterName, EVENT_TIME_UNITS, SSE_ATTEMPTS, TrendName } from '../core/metric-names.js';
 import { TRENDS } from '../core/metric-names.js';
@@ -35,6 +36,10 @@ export interface WorkerReport extends AggregateInput {
   started?: StartedAttempt[];
   /** Attempts started earlier that opened since the previous report. */
   opened?: Array<{ id: string; openedAt: number }>;
+  /** A publishing run, worker 0: messages the target accepted since the previous report. */
+  accepted?: AcceptedMessage[];
+  /** A publishing run, the last report: each message's first and last receipt among this worker's users. */
+  fanOut?: FanOutEntry[];
 }
 
 /** What the recorder reads of a live attempt (src/engine/sse-attempt.ts's SseAttempt has these). */

@@ -11,6 +11,8 @@
  * (that would change the load mid-run): its attempts in flight get `client_worker_lost` records
  * (worker-loss.ts), the others go on to the end, and the summary says the run is not trustworthy.
  */
+import { mergeFanOut, type FanOutEntry } from './deliveries.js';
+import type { AcceptedMessage } from './publisher.js';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { counterKey, createRunAggregate, type RunAggregate } from '../metrics/run-aggregate.js';
@@ -117,12 +119,20 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
     ],
     onProblem,
   );
-  await Promise.all(handles.map((handle) => handle.start({ plan, worker: handle.index, workers: workerCount, startedAt, localAddresses, clockOffsetMs })));
+  // A publishing run's message ids carry this tag, so a subscriber tells this run's messages from anything else.
+  const publishTag = plan.publish !== undefined ? randomBytes(4).toString('hex') : undefined;
+  await Promise.all(
+    handles.map((handle) =>
+      handle.start({ plan, worker: handle.index, workers: workerCount, startedAt, localAddresses, clockOffsetMs, ...(publishTag ? { publishTag } : {}) }),
+    ),
+  );
 
   const { interrupted, bailedOut } = await runWindows({ plan, runId, startedAt, signal, handles, aggregate, ledger, observers });
 
   // The end: every user closes (open streams are `client_closed`), the last reports come in.
-  ledger.absorb((await Promise.all(handles.map((handle) => handle.stop()))).flat());
+  // The messages accepted so far go with the stop: each user counts those it missed while open.
+  const accepted = plan.publish !== undefined ? [...ledger.accepted] : undefined;
+  ledger.absorb((await Promise.all(handles.map((handle) => handle.stop(accepted)))).flat());
   // A worker that died in the last second, or while stopping.
   await ledger.accountForLostWorkers();
   const endedAt = Date.now();
@@ -140,6 +150,7 @@ export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise
 
   const summary = createRunSummary({
     plan,
+    published: plan.publish !== undefined ? { accepted: ledger.accepted.length, fanOutSpreadsMs: mergeFanOut(ledger.fanOut) } : undefined,
     runId,
     startedAt,
     endedAt,
@@ -221,6 +232,9 @@ interface RunLedger {
   /** Connection records written, by outcome. */
   readonly outcomes: Record<string, number>;
   readonly lostWorkers: ReadonlySet<number>;
+  /** A publishing run: the messages the target accepted, and each worker's fan-out of their receipts. */
+  readonly accepted: readonly AcceptedMessage[];
+  readonly fanOut: ReadonlyArray<readonly FanOutEntry[]>;
   absorb(reports: readonly WorkerReport[]): void;
   /** Records what each newly lost worker still held, and says so in `warnings`. */
   accountForLostWorkers(): Promise<void>;
@@ -237,8 +251,12 @@ function createRunLedger(run: {
   const outcomes: Record<string, number> = { failed: 0, dropped: 0, closed: 0 };
   const inFlight = createInFlightTracker();
   const lostWorkers = new Set<number>();
+  const accepted: AcceptedMessage[] = [];
+  const fanOut: FanOutEntry[][] = [];
   const absorb = (reports: readonly WorkerReport[]): void => {
     for (const report of reports) {
+      if (report.accepted) accepted.push(...report.accepted);
+      if (report.fanOut) fanOut.push(report.fanOut);
       inFlight.absorb(report);
       aggregate.add(report);
       writer.writeRecords(report.records);
@@ -248,6 +266,8 @@ function createRunLedger(run: {
   return {
     outcomes,
     lostWorkers,
+    accepted,
+    fanOut,
     absorb,
     // A worker gone before its last report: what it still held is recorded as lost on the harness side.
     async accountForLostWorkers() {

@@ -5,10 +5,11 @@
  * bottleneck, the conservation check, the machine, what the diagnosis needs to know of the target,
  * and the plan without its secrets. It reads and validates; it sends and writes nothing.
  */
-import { EVENT_TIME_UNITS, SSE_ATTEMPTS } from '../core/metric-names.js';
+import { EVENT_TIME_UNITS, PUBLISH_METRICS, SSE_ATTEMPTS } from '../core/metric-names.js';
 import { parseThresholdMetricKey } from '../core/thresholds.js';
 import type { RunAggregate } from '../metrics/run-aggregate.js';
 import { describeMachine } from '../results/machine.js';
+import { round3 } from '../results/round.js';
 import { attachThresholds, buildSummaryMetrics, evaluateThresholds } from '../metrics/summary-metrics.js';
 import type { SummaryClock } from '../results/clock-note.js';
 import { RESULTS_SCHEMA_VERSION, summarySchema, type Summary, type SummaryInput } from '../results/schema.js';
@@ -40,6 +41,8 @@ export interface FinishedRun {
   clock: SummaryClock;
   /** What the run noted as it went; the summary's own warnings follow them. */
   warnings: readonly string[];
+  /** A publishing run: messages the target accepted, and the spread of each message's receipts (ms). */
+  published?: { accepted: number; fanOutSpreadsMs: readonly number[] } | undefined;
 }
 
 export function createRunSummary(run: FinishedRun): Summary {
@@ -69,6 +72,9 @@ export function createRunSummary(run: FinishedRun): Summary {
     warnings.push(`conservation broken: ${sseAttempts} SSE attempts counted but ${recordsWritten} connection records written`);
   }
   const events = summaryEvents(plan, aggregate, warnings);
+  const publish = summaryPublish(run, warnings);
+  // A run that did not publish measured none of these: left out, not shown as zeros.
+  if (plan.publish === undefined) for (const name of PUBLISH_METRICS) delete metrics[name];
   if (latencyUnknown) {
     warnings.push(`latency unknown (${run.clock.detail ?? 'no clock reference'}): event latency and polling delivery delay were not recorded; drops, buffering and limits were measured`);
   }
@@ -84,6 +90,7 @@ export function createRunSummary(run: FinishedRun): Summary {
     interrupted: run.interrupted,
     target: summaryTarget(plan.target),
     ...(events !== undefined ? { events } : {}),
+    ...(publish !== undefined ? { publish } : {}),
     plan: redactPlan(plan),
     machine: describeMachine(`node ${process.version}`),
     metrics,
@@ -92,6 +99,7 @@ export function createRunSummary(run: FinishedRun): Summary {
       sse_drops: aggregate.breakdown('sse_drops'),
       poll_requests: aggregate.breakdown('poll_requests'),
       sse_outcomes: run.outcomes,
+      ...(plan.publish !== undefined ? { publish_failures: aggregate.breakdown('publish_failures') } : {}),
     },
     thresholds: thresholdResults,
     thresholdsPassed: thresholdResults.every((result) => result.ok),
@@ -132,6 +140,34 @@ function summarizeMetrics(run: FinishedRun, durationMs: number, warnings: string
 function isClockDependent(metricKey: string): boolean {
   const parsed = parseThresholdMetricKey(metricKey);
   return typeof parsed !== 'string' && (CLOCK_DEPENDENT_METRICS as readonly string[]).includes(parsed.name);
+}
+
+/** The publish section: what was published, delivered and missed, and how wide each message's fan-out was. */
+function summaryPublish(run: FinishedRun, warnings: string[]): SummaryInput['publish'] {
+  const publish = run.plan.publish;
+  if (publish === undefined || run.published === undefined) return undefined;
+  const { aggregate } = run;
+  const deliveries = aggregate.totalStats('publish_to_deliver')?.count ?? 0;
+  const missed = aggregate.counter('publish_deliveries_missed');
+  const failures = aggregate.counter('publish_failures');
+  const spreads = [...run.published.fanOutSpreadsMs].sort((a, b) => a - b);
+  const at = (q: number): number => round3(spreads[Math.min(spreads.length - 1, Math.max(0, Math.ceil(q * spreads.length) - 1))] as number);
+  if (run.published.accepted === 0) {
+    warnings.push(
+      `publish: the target accepted none of the ${aggregate.counter('publish_requests')} messages sent to ${publish.url} (${failures} failed): publish-to-deliver latency was not measured`,
+    );
+  } else if (deliveries === 0) {
+    warnings.push(`publish: ${run.published.accepted} messages were accepted but no subscriber received one: check that they publish to the channel the subscribers read, and that the target echoes the message's {{id}} in the event`);
+  }
+  return {
+    url: publish.url,
+    rate: publish.rate,
+    messagesAccepted: run.published.accepted,
+    deliveries,
+    deliveriesMissed: missed,
+    deliveryRatio: deliveries + missed > 0 ? round3(deliveries / (deliveries + missed)) : null,
+    fanOutSpreadMs: spreads.length > 0 ? { messages: spreads.length, p50: at(0.5), p99: at(0.99), max: round3(spreads.at(-1) as number) } : null,
+  };
 }
 
 /**

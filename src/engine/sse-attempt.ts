@@ -41,6 +41,10 @@ export interface SseAttemptOwner {
   onRetry(reconnectionTimeMs: number): void;
   /** Reads the target's own events (the plan's `events:` mapping); undefined: the reference server's payload. */
   readonly readEvent?: EventReader | undefined;
+  /** The run publishes (a plan's `publish:`): the tag its message ids carry. */
+  readonly publishTag?: string | undefined;
+  /** An event's data, searched for this run's published messages. */
+  receivePublished?(data: string, receivedAt: number): void;
   attemptEnded(attempt: SseAttempt, outcome: AttemptOutcome, reason: Reason): void;
 }
 
@@ -244,6 +248,8 @@ export class SseAttempt implements Dispatcher.DispatchHandler, SseParserHandlers
       recorder.trend('sse_time_to_first_event', at - this.startedAt);
     }
     this.lastEventAt = at;
+    // A message the harness published, found by its id (core/publish-message.ts), whatever else the event is.
+    if (this.owner.publishTag !== undefined) this.owner.receivePublished?.(event.data, at);
     const readEvent = this.owner.readEvent;
     if (readEvent !== undefined) {
       // Someone else's events, through the plan's `events:` mapping (core/event-mapping.ts).

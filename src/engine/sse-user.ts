@@ -3,6 +3,9 @@
  * browser's EventSource carries across reconnects (the last event ID, the server's `retry`).
  */
 import type { EventReader } from '../core/event-mapping.js';
+import { findMessages } from '../core/publish-message.js';
+import { createDeliveryLog, type DeliveryLog, type FanOut } from './deliveries.js';
+import { nowMs } from './time.js';
 import { createSequenceTracker, type SequenceTracker } from '../core/event-payload.js';
 import type { Reason } from '../core/reasons.js';
 import { buildPath, type CredentialSource, type Credentials } from './auth.js';
@@ -25,6 +28,9 @@ export interface SseUserContext {
   nextAttemptId(): string;
   /** The plan's `events:` mapping, compiled once per worker; undefined: the reference server's payload. */
   readEvent?: EventReader | undefined;
+  /** The run publishes: its message tag, and the worker's fan-out of each message's receipts. */
+  publishTag?: string | undefined;
+  fanOut?: FanOut | undefined;
 }
 
 // Tick mode gives every connection its own stream, so old streams are forgotten: memory stays bounded.
@@ -49,12 +55,29 @@ export class SseUser implements SseAttemptOwner {
   private stopped = false;
 
   readonly readEvent: EventReader | undefined;
+  readonly publishTag: string | undefined;
+  /** Which published messages this user got, and when its streams were open (publishing runs only). */
+  readonly deliveries: DeliveryLog | undefined;
 
   constructor(context: SseUserContext, client: number) {
     this.context = context;
     this.client = client;
     this.recorder = context.recorder;
     this.readEvent = context.readEvent;
+    this.publishTag = context.publishTag;
+    this.deliveries = context.publishTag === undefined ? undefined : createDeliveryLog();
+  }
+
+  receivePublished(data: string, receivedAt: number): void {
+    const tag = this.publishTag;
+    if (tag === undefined || this.deliveries === undefined) return;
+    for (const message of findMessages(data, tag)) {
+      // Once per user: a replay after a reconnect is not a second delivery.
+      if (!this.deliveries.receive(message.seq)) continue;
+      // Publisher and subscriber share this machine's clock: no offset, whatever the target.
+      this.recorder.trend('publish_to_deliver', receivedAt - message.intendedAtMs);
+      this.context.fanOut?.observe(message, receivedAt);
+    }
   }
 
   start(): void {
@@ -99,6 +122,7 @@ export class SseUser implements SseAttemptOwner {
   attemptEnded(attempt: SseAttempt, outcome: AttemptOutcome, reason: Reason): void {
     if (this.current === attempt) this.current = undefined;
     this.lastEventId = attempt.lastEventId;
+    if (attempt.openedAtMs !== undefined) this.deliveries?.streamOpen(attempt.openedAtMs, nowMs());
     if (attempt.opened) this.reconnect.failuresInRow = 0;
     else this.reconnect.failuresInRow++;
     if (this.stopped) return;

@@ -5,6 +5,7 @@
  * its last report (killed, crashed, IPC gone) is *lost*: its handle says when and how, and the
  * coordinator accounts for its attempts in flight (src/engine/run-plan.ts).
  */
+import type { AcceptedMessage } from './publisher.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { HarnessError } from '../core/errors.js';
@@ -33,7 +34,7 @@ export interface WorkerHandle {
   /** The reports that arrived since the last call (normally one; none when the worker is late). */
   collect(): Promise<WorkerReport[]>;
   /** Stops the worker and returns its remaining reports. */
-  stop(): Promise<WorkerReport[]>;
+  stop(accepted?: readonly AcceptedMessage[]): Promise<WorkerReport[]>;
 }
 
 export function createInProcessWorker(index: number): WorkerHandle {
@@ -46,7 +47,7 @@ export function createInProcessWorker(index: number): WorkerHandle {
     },
     // Same process: histograms are handed over, not encoded and decoded again.
     collect: async () => (worker ? [worker.collect({ encode: false })] : []),
-    stop: async () => (worker ? [await worker.stop({ encode: false })] : []),
+    stop: async (accepted) => (worker ? [await worker.stop({ encode: false, ...(accepted ? { accepted } : {}) })] : []),
   };
 }
 
@@ -132,8 +133,8 @@ export async function spawnWorker(index: number, onProblem: (message: string) =>
       await request({ type: 'collect' }, 'report', COLLECT_TIMEOUT_MS);
       return reports.splice(0);
     },
-    async stop() {
-      const answer = await request({ type: 'stop' }, 'stopped', STOP_TIMEOUT_MS, () => lastMessageAt);
+    async stop(accepted) {
+      const answer = await request({ type: 'stop', ...(accepted ? { accepted: [...accepted] } : {}) }, 'stopped', STOP_TIMEOUT_MS, () => lastMessageAt);
       if (answer === undefined && !exited && !handedOver) {
         onProblem(
           `worker ${index} sent no part of its last report for ${STOP_TIMEOUT_MS / 1000} s after it was asked to stop: ` +

@@ -11,10 +11,15 @@
  * closes only after the `stopped` message itself has been written.
  */
 import { startLoadWorker, type LoadWorker, type LoadWorkerOptions } from './load-worker.js';
+import type { AcceptedMessage } from './publisher.js';
 import type { WorkerReport } from './recorder.js';
 import type { ConnectionRecord } from '../results/schema.js';
 
-export type ToWorker = { type: 'start'; options: LoadWorkerOptions } | { type: 'collect' } | { type: 'stop' };
+export type ToWorker =
+  | { type: 'start'; options: LoadWorkerOptions }
+  | { type: 'collect' }
+  /** `accepted`: the run's published messages the target accepted (a publishing run). */
+  | { type: 'stop'; accepted?: AcceptedMessage[] };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'started' }
@@ -61,7 +66,7 @@ process.on('message', (message: ToWorker) => {
     } else if (message.type === 'collect' && worker) {
       send({ type: 'report', report: worker.collect() });
     } else if (message.type === 'stop' && worker) {
-      void worker.stop().then(handOver, (error: unknown) => send({ type: 'error', message: String(error) }));
+      void worker.stop(message.accepted ? { accepted: message.accepted } : {}).then(handOver, (error: unknown) => send({ type: 'error', message: String(error) }));
     }
   } catch (error) {
     send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });

@@ -6,6 +6,7 @@
  * loopback from failing a build.
  */
 import { parseDurationMs } from '../core/duration.js';
+import { TRENDS } from '../core/metric-names.js';
 import { InvalidConfigError } from '../core/errors.js';
 import type { Summary } from '../results/schema.js';
 import { formatMs, formatNumber, formatPercent, formatTable } from './format.js';
@@ -65,15 +66,10 @@ export interface Comparison {
 }
 
 const HIGHER_IS_BETTER = new Set(['sse_connects', 'sse_events', 'poll_events', 'sse_open_connections']);
-const NEUTRAL = new Set(['sse_heartbeats', 'poll_clients', 'poll_requests']);
-const TIME_METRICS = new Set([
-  'sse_connect_time',
-  'sse_time_to_first_event',
-  'sse_event_latency',
-  'sse_connection_lifetime',
-  'poll_request_duration',
-  'poll_delivery_delay',
-]);
+// More messages published is the plan, not the target getting better or worse.
+const NEUTRAL = new Set(['sse_heartbeats', 'poll_clients', 'poll_requests', 'publish_requests']);
+// Every trend is a time in ms (core/metric-names.ts): the publish trends included.
+const TIME_METRICS: ReadonlySet<string> = new Set(Object.values(TRENDS));
 const STAT_NAMES = /^(p\(?\d+(\.\d+)?\)?|avg|min|max|med|count|rate|value)$/;
 
 export function metricDirection(metric: string): Direction {

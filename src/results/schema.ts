@@ -118,6 +118,25 @@ export const summarySchema = z.object({
       timeUnitsRead: z.record(z.string(), z.number().int().nonnegative()).default({}),
     })
     .optional(),
+  /**
+   * A publishing run (a plan's `publish:`): the messages the target accepted, the deliveries to
+   * subscribers (`publish_to_deliver` samples), the deliveries missed by subscribers that had a
+   * stream open when a message was accepted, and the spread of each message's receipts (last − first).
+   */
+  publish: z
+    .object({
+      url: z.string(),
+      rate: z.number().positive(),
+      messagesAccepted: z.number().int().nonnegative(),
+      deliveries: z.number().int().nonnegative(),
+      deliveriesMissed: z.number().int().nonnegative(),
+      /** deliveries / (deliveries + missed); null when nothing was deliverable. */
+      deliveryRatio: z.number().min(0).max(1).nullable(),
+      fanOutSpreadMs: z
+        .object({ messages: z.number().int().nonnegative(), p50: z.number(), p99: z.number(), max: z.number() })
+        .nullable(),
+    })
+    .optional(),
   /** The validated plan, as run. */
   plan: z.unknown(),
   machine: z.object({

@@ -23,6 +23,12 @@ beforeAll(async () => {
   server = createServer((request, response) => {
     requested.push(request.url ?? '');
     const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === '/slow-publish') {
+      // A publish endpoint that takes 600 ms to answer: the schedule must not wait for it.
+      request.resume();
+      setTimeout(() => response.writeHead(202).end(), 600);
+      return;
+    }
     if (url.pathname !== '/sub/room1' || url.searchParams.get('x') !== '1') {
       response.writeHead(404).end();
       return;
@@ -83,5 +89,22 @@ describe('streamsoak run --url with the events URL a user has', () => {
     expect(err).toMatch(message);
     expect(err).not.toMatch(/\n\s+at /);
     expect(requested.length).toBe(before);
+  });
+
+  it('publishes on an open-model schedule: a slow publish endpoint delays no message, and shows in publish_request_duration', async () => {
+    const results = join(dir, 'slow-publish');
+    const { code, out, err } = await cli([
+      'run', '--url', `${origin}/sub/room1?x=1`, '--sse', '2', '--duration', '4s', '--workers', '1', '--results', results, '--quiet',
+      '--publish', `${origin}/slow-publish`, '--publish-rate', '10',
+    ]);
+    expect(code, `${out}\n${err}`).toBe(0);
+    const [runId] = await readdir(results);
+    const summary = summarySchema.parse(JSON.parse(await readFile(join(results, runId as string, 'summary.json'), 'utf8')));
+    // From 0.5 s to 1 s before the end, 10 a second: 25 messages, sent on time although each takes 0.6 s
+    // (a closed loop on one connection would have sent about 4).
+    expect(summary.metrics.publish_requests?.values.count).toBeGreaterThanOrEqual(23);
+    expect(summary.metrics.publish_requests?.values.count).toBeLessThanOrEqual(26);
+    expect(summary.metrics.publish_request_duration?.values.min).toBeGreaterThanOrEqual(590);
+    expect(summary.publish?.messagesAccepted).toBe(summary.metrics.publish_requests?.values.count);
   });
 });

@@ -7,8 +7,8 @@
  * while it was subscribed, with a plausible latency, and a reconnect with nchan's `Last-Event-ID`
  * must lose nothing.
  *
- * The harness as the publisher (`publish:` and `publish_to_deliver`) is not built yet (issue 15):
- * this test publishes on its own schedule.
+ * The first two tests publish on their own schedule; the last makes the harness the publisher
+ * (`--publish`): publish-to-deliver latency on the harness's one clock.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -126,6 +126,66 @@ describe.skipIf(!hasNchan)('nchan as the target (real nginx + libnginx-mod-nchan
       expect(summary.breakdown.sse_drops?.server_closed ?? 0).toBeGreaterThanOrEqual(5 * 2);
     } finally {
       await platform.close();
+      await nchan.close();
+    }
+  });
+
+  it('publishes through the harness: publish_to_deliver for every message × subscriber, none missed, with the fan-out spread', async () => {
+    const nchan = await startNginx({ template: 'nchan' });
+    try {
+      const { code, out, summary } = await run('publish', [
+        '--url', `${nchan.url}/sub/room3`, '--sse', String(SUBSCRIBERS), '--duration', '5s',
+        '--publish', `${nchan.url}/pub/room3`, '--publish-rate', '5', '--threshold', 'publish_to_deliver=p(99)<500',
+      ]);
+      expect(code, out).toBe(0);
+      const publish = summary.publish;
+      // 5 a second from 0.5 s to 1 s before the end: about 17 messages.
+      expect(publish?.messagesAccepted).toBeGreaterThanOrEqual(12);
+      expect(count(summary, 'publish_requests')).toBe(publish?.messagesAccepted);
+      // The count the issue asks for: messages × subscribers, minus those reported missed.
+      expect(count(summary, 'publish_to_deliver')).toBe((publish?.messagesAccepted ?? 0) * SUBSCRIBERS - (publish?.deliveriesMissed ?? 0));
+      expect(publish?.deliveriesMissed).toBe(0);
+      expect(publish?.deliveryRatio).toBe(1);
+      expect(publish?.fanOutSpreadMs?.messages).toBe(publish?.messagesAccepted);
+      const latency = summary.metrics.publish_to_deliver?.values ?? {};
+      expect(latency.min).toBeGreaterThan(0);
+      expect(latency['p(99)']).toBeLessThan(500);
+      expect(summary.thresholds.find((t) => t.metric === 'publish_to_deliver')?.ok).toBe(true);
+      expect(out).toMatch(/publish {2}\d+ sent, \d+ accepted \(0 failed\); \d+ deliveries, 0 missed \(100% delivered\)/);
+      console.info(`nchan publish: ${publish?.messagesAccepted} messages × ${SUBSCRIBERS}; publish→deliver p50 ${latency['p(50)'] ?? latency.med} ms, p99 ${latency['p(99)']} ms; fan-out spread p50 ${publish?.fanOutSpreadMs?.p50} ms`);
+    } finally {
+      await nchan.close();
+    }
+  });
+
+  it('counts deliveries across two worker processes, and every delivery missed when the messages go to another channel', async () => {
+    const nchan = await startNginx({ template: 'nchan' });
+    try {
+      // Two forked workers: worker 0 publishes, both recognise the run's ids; the stop hands the accepted list to each.
+      const stdout = new PassThrough();
+      let out = '';
+      stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const results = join(dir, 'publish-2');
+      const args = ['run', '--url', `${nchan.url}/sub/room4`, '--sse', '10', '--duration', '4s', '--publish', `${nchan.url}/pub/room4`, '--publish-rate', '4', '--workers', '2', '--results', results, '--quiet'];
+      const code = await main(args, { stdout, stderr: stdout, signal: new AbortController().signal, env: {}, cwd: dir });
+      expect(code, out).toBe(0);
+      const [runId] = await readdir(results);
+      const two = summarySchema.parse(JSON.parse(await readFile(join(results, runId as string, 'summary.json'), 'utf8')));
+      expect(two.harness?.workers).toBe(2);
+      expect(count(two, 'publish_to_deliver')).toBe((two.publish?.messagesAccepted ?? 0) * 10);
+      expect(two.publish?.deliveriesMissed).toBe(0);
+
+      // Subscribers on room5, messages to room6: every subscriber was open for every message and got none.
+      const { summary } = await run('publish-missed', [
+        '--url', `${nchan.url}/sub/room5`, '--sse', '5', '--duration', '4s', '--publish', `${nchan.url}/pub/room6`, '--publish-rate', '4',
+      ]);
+      const accepted = summary.publish?.messagesAccepted ?? 0;
+      expect(accepted).toBeGreaterThanOrEqual(6);
+      expect(count(summary, 'publish_to_deliver')).toBe(0);
+      expect(summary.publish?.deliveriesMissed).toBe(accepted * 5);
+      expect(summary.publish?.deliveryRatio).toBe(0);
+      expect(summary.warnings.some((line) => line.startsWith(`publish: ${accepted} messages were accepted but no subscriber received one`))).toBe(true);
+    } finally {
       await nchan.close();
     }
   });

@@ -30,6 +30,12 @@ Your own events (events: in a plan; without it, the reference server's {seq, sen
   --event-seq id|POINTER  the sequence number, for lost and duplicated events (events.seq)
   --event-seq-pattern RE  read it through a regex with (?<seq>...) (events.seqPattern)
   --event-stream id|event|POINTER  what a sequence belongs to (events.stream)
+The harness as the publisher (publish: in a plan), for publish-to-deliver latency:
+  --publish URL           POST each message there (publish.url)
+  --publish-rate N        messages a second (publish.rate; default 1)
+  --publish-body T        the body template (publish.body; default
+                          {"id":"{{id}}","seq":{{seq}},"sentAt":{{sentAt}}}); {{id}} is required:
+                          subscribers recognise a message by it in the event data
   --sse N                 SSE clients                --ramp-up D   open them over D
   --poll N                polling clients            --poll-interval D (default 3s)
   --duration D            run length, e.g. 30s, 5m (required, at most 24h)
@@ -93,6 +99,9 @@ const FLAG_FIELDS: ReadonlyArray<readonly [flag: string, field: string]> = [
   ['event-seq', 'events.seq'],
   ['event-seq-pattern', 'events.seqPattern'],
   ['event-stream', 'events.stream'],
+  ['publish', 'publish.url'],
+  ['publish-rate', 'publish.rate'],
+  ['publish-body', 'publish.body'],
   ['origin', 'target.origin'],
   ['ramp-up', 'sse.rampUpMs'],
   ['reconnect', 'sse.reconnect.policy'],
@@ -130,6 +139,9 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
         'event-seq': { type: 'string' },
         'event-seq-pattern': { type: 'string' },
         'event-stream': { type: 'string' },
+        publish: { type: 'string' },
+        'publish-rate': { type: 'string' },
+        'publish-body': { type: 'string' },
         sse: { type: 'string' },
         'ramp-up': { type: 'string' },
         poll: { type: 'string' },
@@ -178,6 +190,17 @@ export async function parseRunArgs(args: string[], io: Pick<CliIo, 'env'>): Prom
   for (const [flag, field] of eventFlags) {
     const value = values[flag];
     if (value !== undefined) section(raw, 'events')[field] = value;
+  }
+  if (values.publish !== undefined) section(raw, 'publish').url = values.publish;
+  if (values['publish-rate'] !== undefined) {
+    const rate = Number(values['publish-rate']);
+    section(raw, 'publish').rate = Number.isFinite(rate) && values['publish-rate'].trim() !== '' ? rate : values['publish-rate'];
+  }
+  if (values['publish-body'] !== undefined) section(raw, 'publish').body = values['publish-body'];
+  // One message a second unless said: the figure capacity planners compare with Pusher and Ably.
+  const publishSection = raw.publish;
+  if (typeof publishSection === 'object' && publishSection !== null && !Array.isArray(publishSection) && (publishSection as Raw).rate === undefined) {
+    (publishSection as Raw).rate = 1;
   }
   if (values.origin !== undefined) section(raw, 'target').origin = values.origin;
   for (const pair of values.query ?? []) {

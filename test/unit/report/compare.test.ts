@@ -218,3 +218,23 @@ describe('comparisonOutcome', () => {
     expect(comparisonOutcome(compareRuns(variant(lostWorker), BASE, limits))).toBe('untrustworthy');
   });
 });
+
+describe('compare on publish-to-deliver (issue 15)', () => {
+  const withPublish = (p99: number, missed: number): Summary =>
+    variant((summary) => {
+      summary.metrics.publish_to_deliver = { type: 'trend', contains: 'time', values: { med: p99 / 3, 'p(95)': p99 * 0.9, 'p(99)': p99, max: p99 * 1.2, count: 2_000 } };
+      summary.metrics.publish_deliveries_missed = { type: 'counter', contains: 'default', values: { count: missed, rate: 0 } };
+    });
+
+  it('fails a run whose publish-to-deliver p99 or missed deliveries got worse past the limits', () => {
+    const limits = parseRegressionLimits('publish_to_deliver.p99=25%/50ms,publish_deliveries_missed=0');
+    const same = compareRuns(withPublish(100, 0), withPublish(110, 0), limits);
+    expect(comparisonOutcome(same)).toBe('pass');
+    const slower = compareRuns(withPublish(100, 0), withPublish(400, 0), limits);
+    expect(comparisonOutcome(slower)).toBe('regression');
+    expect(row(slower, 'publish_to_deliver.p99').regression).toBe(true);
+    const missing = compareRuns(withPublish(100, 0), withPublish(100, 3), limits);
+    expect(row(missing, 'publish_deliveries_missed').regression).toBe(true);
+    expect(metricDirection('publish_to_deliver')).toBe('lower_is_better');
+  });
+});
