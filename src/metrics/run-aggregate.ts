@@ -194,6 +194,8 @@ export function createRunAggregate(): RunAggregate {
         pollEvents: sum(window, 'poll_events'),
         sseLatencyMs: stats('sse_event_latency'),
         pollDelayMs: stats('poll_delivery_delay'),
+        // Only a publishing run has these: older timelines (and runs that did not publish) leave them out.
+        ...(((totalHistograms.get('publish_to_deliver') as Histogram).totalCount > 0 ? { publishToDeliverMs: stats('publish_to_deliver') } : {})),
         eventLoopDelayP99Ms: health.size > 0 ? round3(windowDelayP99) : null,
         cpuPercent: health.size > 0 ? round3(windowCpu) : null,
       };

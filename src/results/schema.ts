@@ -224,6 +224,8 @@ export const timelinePointSchema = z.object({
   pollEvents: count,
   sseLatencyMs: percentiles.nullable(),
   pollDelayMs: percentiles.nullable(),
+  /** A publishing run: publish-to-deliver latency over the window (issue 15). */
+  publishToDeliverMs: percentiles.nullable().optional(),
   eventLoopDelayP99Ms: z.number().nullable(),
   cpuPercent: z.number().nullable(),
 });

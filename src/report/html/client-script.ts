@@ -188,6 +188,28 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
     }, [tl.t, lat.p50, lat.p90, lat.p99, lat.max]);
   }
 
+  // 3b. Publish → deliver percentiles (a publishing run only): on the harness's one clock, beside
+  // event latency, which reads the target's clock.
+  var pub = tl.publishToDeliverMs;
+  if (pub && document.getElementById('chart-publish')) {
+    if (countPresent(pub.p50) === 0) {
+      empty('chart-publish', 'No published message reached a subscriber.');
+    } else {
+      chart('chart-publish', {
+        title: 'Publish → deliver latency percentiles, per second (harness clock)',
+        scales: { x: { time: false }, y: { range: fromZero } },
+        axes: [xAxis, axis({ label: 'latency (ms)', size: 70, values: function (u, vals) { return vals.map(fmtMs); } })],
+        series: [
+          { label: 't', value: function (u, v) { return fmtSeconds(v); } },
+          { label: 'p50', stroke: COLORS[0], width: 2, value: function (u, v) { return fmtMs(v); } },
+          { label: 'p99', stroke: COLORS[1], width: 2, value: function (u, v) { return fmtMs(v); } },
+          { label: 'max', stroke: COLORS[3], width: 1, dash: [4, 3], value: function (u, v) { return fmtMs(v); } },
+          { label: 'event latency p99', stroke: COLORS[2], width: 1, dash: [5, 3], value: function (u, v) { return fmtMs(v); } }
+        ]
+      }, [tl.t, pub.p50, pub.p99, pub.max, lat.p99]);
+    }
+  }
+
   // 4. Drops and connect failures per second, by reason.
   var reasonSeries = [{ label: 't', value: function (u, v) { return fmtSeconds(v); } }];
   var reasonData = [tl.t];

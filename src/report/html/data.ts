@@ -50,6 +50,8 @@ export interface TimelineSeries {
   pollClients: number[];
   sseLatencyMs: Record<'p50' | 'p90' | 'p95' | 'p99' | 'max', Array<number | null>>;
   pollDelayMs: Record<'p50' | 'p90' | 'p95' | 'p99' | 'max', Array<number | null>>;
+  /** A publishing run only: publish-to-deliver percentiles per window (null where none arrived). */
+  publishToDeliverMs?: Record<'p50' | 'p90' | 'p95' | 'p99' | 'max', Array<number | null>>;
   dropsByReason: Record<string, number[]>;
   failuresByReason: Record<string, number[]>;
   eventLoopDelayP99Ms: Array<number | null>;
@@ -206,6 +208,9 @@ export function buildTimelineSeries(timeline: Timeline): TimelineSeries {
     pollClients: points.map((point) => point.pollClients),
     sseLatencyMs: percentileSeries((point) => point.sseLatencyMs),
     pollDelayMs: percentileSeries((point) => point.pollDelayMs),
+    ...(points.some((point) => point.publishToDeliverMs !== undefined)
+      ? { publishToDeliverMs: percentileSeries((point) => point.publishToDeliverMs ?? null) }
+      : {}),
     // Streams the plan itself closed (mostly all at once, at the end) would flatten every real drop.
     dropsByReason: reasonSeries(points, (point) => point.sseDrops, ['client_closed']),
     failuresByReason: reasonSeries(points, (point) => point.sseConnectFailures),

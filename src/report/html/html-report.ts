@@ -143,6 +143,7 @@ ${card('chart-events', 'Events and comment heartbeats received per second, and e
 
 <h2>Latency</h2>
 ${card('chart-latency', `Receive time of the socket read minus the sentAt the server stamped when it scheduled the event${latencyClockCaption(summary)}.`)}
+${summary.publish !== undefined ? card('chart-publish', 'Intended publish time (the open-model schedule) to the socket read that carried the message, once per subscriber, on the harness clock: no clock offset. Dashed: the event latency the target stamped, for comparison.') : ''}
 <div class="card"><div class="chart" id="chart-sse-vs-poll"></div>${renderSseVsPoll(summary)}<p class="caption">What a user waits for an event: over SSE, against the polling fallback (delay from sentAt to the poll that returned it; the guide polls every 3 s).</p></div>
 
 <h2>Thresholds</h2>

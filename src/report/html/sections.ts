@@ -38,7 +38,31 @@ export function renderTiles(summary: Summary, digest: RecordDigest): string {
     tile('events lost', formatNumber(lost), 'sequence gaps', lost > 0 ? 'bad' : 'good'),
     known ? tile('SSE event latency p99', formatMs(p99), clockNote) : tile('SSE event latency p99', 'unknown', clockNote),
     known ? tile('polling delivery delay p95', formatMs(pollP95), clockNote) : tile('polling delivery delay p95', 'unknown', clockNote),
+    ...publishTiles(summary),
   ].join('')}</section>`;
+}
+
+/**
+ * A publishing run (issue 15): publish-to-deliver p99, the share of deliveries that arrived, and
+ * how far apart the first and last subscriber got each message. Read on the harness's own clock:
+ * they need no clock offset, so they stand even when event latency is unknown.
+ */
+function publishTiles(summary: Summary): string[] {
+  const publish = summary.publish;
+  if (publish === undefined) return [];
+  const p99 = metricValue(summary, 'publish_to_deliver', 'p(99)');
+  const ratio = publish.deliveryRatio;
+  const spread = publish.fanOutSpreadMs;
+  return [
+    tile('publish → deliver p99', p99 === undefined ? 'no deliveries' : formatMs(p99), `${formatNumber(publish.messagesAccepted)} messages published`),
+    tile(
+      'deliveries',
+      ratio === null ? 'none due' : `${(ratio * 100).toFixed(ratio === 1 ? 0 : 2)}%`,
+      `${formatNumber(publish.deliveries)} delivered, ${formatNumber(publish.deliveriesMissed)} missed`,
+      ratio === null ? 'neutral' : ratio < 1 ? 'bad' : 'good',
+    ),
+    tile('fan-out spread p99', spread === null ? 'none' : formatMs(spread.p99), spread === null ? '' : `last − first receipt; p50 ${formatMs(spread.p50)}, max ${formatMs(spread.max)}`),
+  ];
 }
 
 const TREND_ROWS: ReadonlyArray<[string, string]> = [
@@ -48,6 +72,8 @@ const TREND_ROWS: ReadonlyArray<[string, string]> = [
   ['sse_connection_lifetime', 'lifetime until a drop'],
   ['poll_request_duration', 'poll request duration'],
   ['poll_delivery_delay', 'polling delivery delay'],
+  ['publish_to_deliver', 'publish → deliver'],
+  ['publish_request_duration', 'publish request duration'],
 ];
 
 const COUNT_ROWS: ReadonlyArray<[string, string, string]> = [
@@ -63,6 +89,9 @@ const COUNT_ROWS: ReadonlyArray<[string, string, string]> = [
   ['poll_clients', 'max', 'polling clients (max)'],
   ['poll_requests', 'count', 'poll requests'],
   ['poll_events', 'count', 'poll events'],
+  ['publish_requests', 'count', 'messages published'],
+  ['publish_failures', 'count', 'publish failures'],
+  ['publish_deliveries_missed', 'count', 'deliveries missed (subscriber open, message never arrived)'],
 ];
 
 /** Read from the server's `sentAt`: only as good as the clock offset. */

@@ -38,6 +38,24 @@ describe('renderHtmlReport', () => {
     }
   });
 
+  it('shows publish-to-deliver, the delivery ratio and the fan-out spread for a publishing run only', () => {
+    expect(html).not.toContain('id="chart-publish"');
+    expect(html).not.toContain('publish → deliver');
+    const summary = structuredClone(SUMMARY);
+    summary.publish = { url: 'http://127.0.0.1:9/pub', rate: 1, messagesAccepted: 10, deliveries: 195, deliveriesMissed: 5, deliveryRatio: 0.975, fanOutSpreadMs: { messages: 10, p50: 2, p99: 9.5, max: 11 } };
+    summary.metrics.publish_to_deliver = { type: 'trend', contains: 'time', values: { med: 3, 'p(95)': 7, 'p(99)': 12.5, max: 20, count: 195 } };
+    summary.metrics.publish_deliveries_missed = { type: 'counter', contains: 'default', values: { count: 5, rate: 0.1 } };
+    const timeline = structuredClone(TIMELINE);
+    for (const point of timeline.points) point.publishToDeliverMs = { p50: 3, p90: 6, p95: 7, p99: 12, max: 20 };
+    const published = renderHtmlReport({ summary, timeline, records: RUN.records });
+    expect(published).toContain('id="chart-publish"');
+    expect(published).toMatch(/12\.5 ms<\/[a-z]+>\s*<[^>]+>publish → deliver p99/);
+    expect(published).toContain('97.50%');
+    expect(published).toContain('195 delivered, 5 missed');
+    expect(published).toMatch(/deliveries missed \(subscriber open, message never arrived\)<code>publish_deliveries_missed<\/code><\/th><td class="num">5</);
+    expect((dataBlock(published).timeline as { publishToDeliverMs?: { p99: number[] } }).publishToDeliverMs?.p99).toHaveLength(TIMELINE.points.length);
+  });
+
   it('carries the plot data the records and timeline hold', () => {
     const data = dataBlock(html);
     expect(data.timeline.t).toHaveLength(TIMELINE.points.length);
