@@ -18,6 +18,8 @@ export interface NginxOptions {
   template: NginxTemplate;
   /** `127.0.0.1:PORT` or `http://127.0.0.1:PORT` of the upstream (`sse`, `stock`; nchan has none). */
   upstream?: string;
+  /** Listen on this loopback port (default: a free one). */
+  port?: number;
   /** nchan: messages kept per channel for a `Last-Event-ID` replay (default 100). */
   messageBuffer?: number;
   /** nchan: how long one subscription is held (default `0`: as long as the client stays). */
@@ -103,8 +105,8 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
 
   // A free port may be taken between our probe and nginx's bind: try a few.
   let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+  for (let attempt = 0; attempt < (options.port !== undefined ? 1 : 3); attempt++) {
+    const port = options.port ?? (await freePort());
     const config = renderNginxTemplate(template, {
       PREFIX: prefix,
       LISTEN: `127.0.0.1:${port}`,
