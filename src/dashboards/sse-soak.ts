@@ -152,6 +152,27 @@ export function buildSseSoakDashboard(): Dashboard {
         { expr: trendStat('poll_request_duration', 'p(95)'), legend: 'poll request p95 {{engine}}' },
       ]),
     )
+    .withRow(new RowBuilder('Publish → deliver (the harness as the publisher)'))
+    .withPanel(
+      timeseries(
+        'Publish → deliver latency',
+        'Intended publish time to each subscriber receiving the message, on the harness clock (cumulative percentiles; runs with publish: only), and how long the publish requests took (p95).',
+        's',
+        [...percentiles('publish_to_deliver'), { expr: trendStat('publish_request_duration', 'p(95)'), legend: 'publish request p95 {{engine}}' }],
+      ),
+    )
+    .withPanel(
+      timeseries('Messages published', 'Messages the harness sent per second, and those that failed, by reason.', 'reqps', [
+        { expr: counterRate('publish_requests'), legend: 'published/s' },
+        { expr: counterRate('publish_failures', 'reason'), legend: 'failed: {{reason}}' },
+      ]),
+    )
+    .withPanel(
+      timeseries('Deliveries missed', 'Subscribers that had a stream open when a message was accepted and never got it (counted at the end of a run).', 'short', [
+        // Zero only for a run that published: a run that did not shows nothing, not a zero it never measured.
+        { expr: `${counterTotal('publish_deliveries_missed')} or (${counterTotal('publish_requests')} * 0)`, legend: 'missed' },
+      ]),
+    )
     .withRow(new RowBuilder('Polling fallback'))
     .withPanel(
       timeseries('Poll requests by status', 'Polling requests per second by status class.', 'reqps', [

@@ -271,6 +271,8 @@ describe.skipIf(!hasPrometheus)('Prometheus remote write (real Prometheus)', () 
             auth: { secret: JWT_SECRET },
             sse: { clients: 20 },
             poll: { clients: 5, intervalMs: 500 },
+            // The harness as the publisher too (issue 15): the publish panels read a real run.
+            publish: { url: `${referenceServer.url}/api/calls/emit`, rate: 4, body: '{"broadcast":true,"data":{"id":"{{id}}"}}' },
             duration: '8s',
             workers: 1,
           }),
@@ -280,6 +282,8 @@ describe.skipIf(!hasPrometheus)('Prometheus remote write (real Prometheus)', () 
           parsePlan({
             target: { baseUrl: faulty.url },
             sse: { clients: 4, reconnect: { policy: 'browser', defaultRetryMs: 200, jitterMs: 50 } },
+            // Publishing where nothing listens: the failures panel reads refusals.
+            publish: { url: `http://127.0.0.1:${await freePort()}/publish`, rate: 2, auth: 'none' },
             duration: '8s',
             workers: 1,
           }),
@@ -291,6 +295,8 @@ describe.skipIf(!hasPrometheus)('Prometheus remote write (real Prometheus)', () 
       expect(faultySink.failures).toBe(0);
       expect(healthy.summary.metrics['sse_events']).toBeDefined();
       expect(misbehaving.summary.metrics['sse_drops']).toBeDefined();
+      expect(healthy.summary.publish?.deliveries).toBeGreaterThan(0);
+      expect(misbehaving.summary.breakdown.publish_failures?.refused).toBeGreaterThan(0);
     } finally {
       await faulty.close();
     }
