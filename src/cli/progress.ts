@@ -81,7 +81,7 @@ export function formatRunSummary(summary: Summary, outDir: string): string[] {
   // Every latency figure carries its clock: ± the offset uncertainty across machines, or unknown.
   const latencyKnown = isLatencyKnown(summary.clock);
   const clockNote = formatClockNote(summary.clock);
-  const clockSuffix = summary.clock?.method === 'api-time' ? ` ${clockNote}` : '';
+  const clockSuffix = summary.clock?.method === 'api-time' || summary.clock?.method === 'date-header' ? ` ${clockNote}` : '';
   // Through metricValue: producers spell the median `med` or `p(50)` (results/summary-values.ts).
   const stat = (metric: string, key: string): number | null => metricValue(summary, metric, key) ?? null;
   const trend = (metric: string): string =>
@@ -126,10 +126,10 @@ export function formatRunSummary(summary: Summary, outDir: string): string[] {
       `  polling  ${values('poll_requests').count} requests (${formatCounts(summary.breakdown.poll_requests ?? {})}), delivery delay ${latencyKnown ? `${trend('poll_delivery_delay')}${clockSuffix}` : clockNote}`,
     );
   }
-  if (summary.clock?.method === 'api-time') {
+  if (summary.clock?.method === 'api-time' || summary.clock?.method === 'date-header') {
     const c = summary.clock;
     lines.push(
-      `  clock    offset ${c.offsetMs ?? '?'} ms from /api/time (best round trip ${c.roundTripMs ?? '?'} ms)${c.driftMs === undefined ? '' : `, drift ${c.driftMs} ms by the end`}`,
+      `  clock    offset ${c.offsetMs ?? '?'} ms from ${c.method === 'api-time' ? '/api/time' : 'the HTTP Date header (whole seconds)'} (best round trip ${c.roundTripMs ?? '?'} ms)${c.driftMs === undefined ? '' : `, drift ${c.driftMs} ms by the end`}`,
     );
   }
   if (summary.harness) {

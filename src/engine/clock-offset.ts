@@ -22,6 +22,12 @@ export interface MeasureClockOptions {
   spacingMs?: number;
   /** Per exchange (default 5 s). */
   timeoutMs?: number;
+  /**
+   * `api-time` (default): the target's `{ now }` at `path`. `date-header`: the HTTP `Date` header of
+   * any answer to `GET /` (RFC 9110: whole seconds), for a target without `/api/time`: a coarse
+   * clock, whose estimate says so in its uncertainty (± 0.5 s + half the round trip).
+   */
+  source?: 'api-time' | 'date-header';
   signal?: AbortSignal;
 }
 
@@ -36,7 +42,8 @@ export async function measureClockOffset(options: MeasureClockOptions): Promise<
   const count = options.samples ?? 12;
   const spacingMs = options.spacingMs ?? 25;
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const path = options.path ?? '/api/time';
+  const source = options.source ?? 'api-time';
+  const path = source === 'date-header' ? '/' : (options.path ?? '/api/time');
   const client = new Client(options.baseUrl, { pipelining: 1, connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const samples: ClockSample[] = [];
   try {
@@ -46,6 +53,7 @@ export async function measureClockOffset(options: MeasureClockOptions): Promise<
       const t0Ms = nowMs();
       let status: number;
       let text: string;
+      let dateHeader: string | undefined;
       try {
         const response = await client.request({
           path,
@@ -54,11 +62,20 @@ export async function measureClockOffset(options: MeasureClockOptions): Promise<
           ...(options.signal ? { signal: options.signal } : {}),
         });
         status = response.statusCode;
+        const date = response.headers.date;
+        dateHeader = typeof date === 'string' ? date : undefined;
         text = await response.body.text();
       } catch (error) {
         return { ok: false, reason: `GET ${path} failed: ${(error as Error).message}` };
       }
       const t1Ms = nowMs();
+      if (source === 'date-header') {
+        // Any status carries a Date (RFC 9110, 6.6.1: an origin server with a clock must send it).
+        const serverNowMs = dateHeader === undefined ? Number.NaN : Date.parse(dateHeader);
+        if (!Number.isFinite(serverNowMs)) return { ok: false, reason: `GET ${path} answered without a usable Date header` };
+        samples.push({ t0Ms, t1Ms, serverNowMs });
+        continue;
+      }
       if (status !== 200) return { ok: false, reason: `GET ${path} answered ${status}` };
       const serverNowMs = parseServerNowMs(text);
       if (serverNowMs === undefined) return { ok: false, reason: `GET ${path} did not answer JSON with a numeric "now"` };
@@ -68,9 +85,12 @@ export async function measureClockOffset(options: MeasureClockOptions): Promise<
     await client.close().catch(() => undefined);
   }
   // `nowMs` reads `performance.now()` (sub-microsecond): the client's resolution is the default 0.
-  const estimate = estimateClockOffset(samples);
+  const estimate = estimateClockOffset(samples, source === 'date-header' ? DATE_HEADER_RESOLUTION_MS : undefined);
   return estimate ? { ok: true, estimate } : { ok: false, reason: `GET ${path}: no exchange completed` };
 }
+
+/** The HTTP Date header has whole seconds (IMF-fixdate): the server's clock is somewhere in that second. */
+export const DATE_HEADER_RESOLUTION_MS = 1_000;
 
 // Not unref()ed: a few tens of ms, and the run is waiting on it (nothing else may hold the process yet).
 function sleep(ms: number): Promise<void> {

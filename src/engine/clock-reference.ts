@@ -5,6 +5,8 @@
  * - `same-host`: one clock, offset 0 (a loopback target under `auto`);
  * - `api-time`: the offset estimated from the target's `/api/time` at the start of the run (and once
  *   more at the end, to report drift); every latency figure is ± its uncertainty;
+ * - `date-header`: the same from the HTTP `Date` header of any answer, for a target without
+ *   `/api/time` (issue 15): whole seconds, so ± 0.5 s and half the round trip, said beside every figure;
  * - unknown: no clock reference (`none`, or no usable `/api/time`): latency would be off by an
  *   unknown offset, so none is recorded; drops, buffering and limits are measured as ever.
  */
@@ -31,27 +33,31 @@ export async function resolveClockReference(plan: Plan, options: { signal?: Abor
   }
   if (plan.clock === 'auto' && isLoopbackHost(new URL(plan.target.baseUrl).hostname)) return SAME_HOST;
 
+  const method = plan.clock === 'date-header' ? 'date-header' : 'api-time';
   const measureOptions: MeasureClockOptions = {
     baseUrl: plan.target.baseUrl,
     path: plan.target.timePath,
+    source: method,
     headers: plan.target.headers,
     ...(options.samples !== undefined ? { samples: options.samples } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const measured = await measureClockOffset(measureOptions);
   if (!measured.ok) {
-    return { offsetMs: null, clock: { method: 'unknown', note: LATENCY_UNKNOWN_NOTE, detail: measured.reason } };
+    // Said, not done: the coarse clock is ± 0.5 s, which the user must choose knowingly.
+    const hint = method === 'api-time' ? '; --clock date-header reads a coarse offset (± 0.5 s) from the HTTP Date header instead' : '';
+    return { offsetMs: null, clock: { method: 'unknown', note: LATENCY_UNKNOWN_NOTE, detail: `${measured.reason}${hint}` } };
   }
   const estimate = measured.estimate;
   return {
     offsetMs: estimate.offsetMs,
     clock: {
-      method: 'api-time',
+      method,
       offsetMs: estimate.offsetMs,
       uncertaintyMs: estimate.uncertaintyMs,
       roundTripMs: estimate.roundTripMs,
       samples: estimate.samples,
-      note: formatClockNote({ method: 'api-time', uncertaintyMs: estimate.uncertaintyMs }),
+      note: formatClockNote({ method, uncertaintyMs: estimate.uncertaintyMs }),
     },
     measure: async () => {
       const again = await measureClockOffset(measureOptions);

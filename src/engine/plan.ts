@@ -324,10 +324,12 @@ export const planSchema = z
     /**
      * How event latency is read across clocks (the server stamps `sentAt` on its own clock):
      * `same-host` assumes one clock; `api-time` estimates the offset from `target.timePath`;
+     * `date-header` estimates it from the HTTP `Date` header (whole seconds: ± 0.5 s and half the
+     * round trip, stated beside every figure), for a target without `/api/time`;
      * `none` records no latency; `auto` is `same-host` for a loopback target, otherwise `api-time`
-     * when the target answers it (latency unknown when it does not).
+     * when the target answers it (latency unknown when it does not: never the coarse clock unasked).
      */
-    clock: z.enum(['auto', 'same-host', 'api-time', 'none']).default('auto'),
+    clock: z.enum(['auto', 'same-host', 'api-time', 'date-header', 'none']).default('auto'),
     /** Source addresses to rotate connections over (a list, or `{ count }` for 127.0.0.1...127.0.0.N). */
     localAddresses: z
       .union([z.array(loopbackAddress).min(1), z.object({ count: z.number().int().min(1).max(254) }).strict()])

@@ -21,6 +21,7 @@ export function formatClockNote(clock: SummaryClock | undefined): string {
   if (clock.note !== undefined) return clock.note;
   if (clock.method === 'unknown') return LATENCY_UNKNOWN_NOTE;
   if (clock.method === 'same-host') return 'same host clock';
+  if (clock.method === 'date-header') return `± ${formatUncertaintyMs(clock.uncertaintyMs ?? 0)} ms (coarse clock offset, from the HTTP Date header's whole seconds)`;
   return `± ${formatUncertaintyMs(clock.uncertaintyMs ?? 0)} ms (clock offset uncertainty)`;
 }
 

@@ -182,7 +182,7 @@ export const summarySchema = z.object({
    */
   clock: z
     .object({
-      method: z.enum(['same-host', 'api-time', 'unknown']),
+      method: z.enum(['same-host', 'api-time', 'date-header', 'unknown']),
       offsetMs: z.number().optional(),
       uncertaintyMs: z.number().nonnegative().optional(),
       /** The round trip of the exchange the estimate came from, and how many exchanges answered. */

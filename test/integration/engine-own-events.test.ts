@@ -19,6 +19,8 @@ import { summarySchema, type Summary } from '../../src/results/schema.js';
 const EVENT_INTERVAL_MS = 100;
 /** Every SKIP_EVERY-th id is never sent on /gappy: a lost event the run must count. */
 const SKIP_EVERY = 5;
+/** The /shifted feed's clock runs this far ahead of ours (a remote machine's clock). */
+const SHIFT_MS = 30_000;
 
 let dir: string;
 let server: Server;
@@ -28,7 +30,13 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'streamsoak-own-events-'));
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/feed' && url.pathname !== '/gappy' && url.pathname !== '/seconds') {
+    if (url.pathname === '/') {
+      // A target whose clock runs SHIFT_MS ahead, and that has no /api/time: only its Date header says so.
+      res.setHeader('Date', new Date(Date.now() + SHIFT_MS).toUTCString());
+      res.writeHead(404).end();
+      return;
+    }
+    if (url.pathname !== '/feed' && url.pathname !== '/gappy' && url.pathname !== '/seconds' && url.pathname !== '/shifted') {
       res.writeHead(404).end();
       return;
     }
@@ -38,7 +46,7 @@ beforeAll(async () => {
         n++;
         if (url.pathname === '/gappy' && n % SKIP_EVERY === 0) return;
         // `ts` is stamped as the event is pushed: epoch ms, or epoch seconds with a fraction on /seconds.
-        const ts = url.pathname === '/seconds' ? Date.now() / 1000 : Date.now();
+        const ts = url.pathname === '/seconds' ? Date.now() / 1000 : url.pathname === '/shifted' ? Date.now() + SHIFT_MS : Date.now();
         session.push({ text: `hello ${n}`, ts }, 'message', String(n));
       }, EVENT_INTERVAL_MS);
       session.once('disconnected', () => clearInterval(timer));
@@ -110,6 +118,21 @@ describe("streamsoak run against a better-sse server's own events", () => {
     const latency = summary.metrics.sse_event_latency?.values ?? {};
     expect(latency['p(50)'] ?? latency.med).toBeLessThan(200);
     expect(latency.min).toBeGreaterThan(-5);
+  });
+
+  it('reads a coarse clock offset from the HTTP Date header with --clock date-header, and states its ± 0.5 s', async () => {
+    const { code, out, summary } = await run('date-header', ['--url', `${origin}/shifted`, '--event-time', '/ts', '--clock', 'date-header']);
+    expect(code, out).toBe(0);
+    expect(summary.clock?.method).toBe('date-header');
+    // Whole seconds: the offset is known to ± 0.5 s and half the round trip, no better.
+    expect(Math.abs((summary.clock?.offsetMs ?? 0) - SHIFT_MS)).toBeLessThanOrEqual(summary.clock?.uncertaintyMs ?? 0);
+    expect(summary.clock?.uncertaintyMs).toBeGreaterThanOrEqual(500);
+    expect(summary.clock?.uncertaintyMs).toBeLessThan(600);
+    // Corrected by the offset, the latency is near zero again, within the stated bound (30 s off without it).
+    const latency = summary.metrics.sse_event_latency?.values ?? {};
+    expect(Math.abs(latency['p(50)'] ?? latency.med ?? Number.NaN)).toBeLessThan(600);
+    expect(out).toMatch(/latency {2}p50 .* ± 5\d\d ms \(coarse clock offset, from the HTTP Date header's whole seconds\)/);
+    expect(out).toMatch(/clock {4}offset [\d.]+ ms from the HTTP Date header \(whole seconds\)/);
   });
 
   it('says latency and loss are unknown without a mapping, and points at a mapping that matches nothing', async () => {

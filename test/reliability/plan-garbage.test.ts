@@ -189,7 +189,7 @@ function fieldsOf(plan: Record<string, Json>): Field[] {
     { path: ['bailout', 'drops'], garbage: badCount(Number.MAX_SAFE_INTEGER, 1) },
     { path: ['bailout', 'connectFailures'], garbage: badCount(Number.MAX_SAFE_INTEGER, 1) },
     { path: ['workers'], garbage: fc.oneof(fc.constantFrom(0, 65, -1, 1.5, 'many', 'AUTO', '2'), wrongTypeForNumber.filter((value) => value !== 'auto')) },
-    { path: ['clock'], garbage: badEnum(['auto', 'same-host', 'api-time', 'none']) },
+    { path: ['clock'], garbage: badEnum(['auto', 'same-host', 'api-time', 'date-header', 'none']) },
     { path: ['localAddresses'], garbage: badLoopbacks },
     { path: ['timeouts', 'connectMs'], garbage: badDuration(1) },
     { path: ['timeouts', 'headersMs'], garbage: badDuration(1) },
@@ -430,7 +430,7 @@ describe('flags from garbage', () => {
   const flagGarbage = fc.oneof(
     fc.tuple(fc.constantFrom('--sse', '--poll', '--workers'), fc.oneof(fc.constantFrom('abc', '-1', '1.5', '1e3', '0x10', '', ' ', 'NaN', 'Infinity', '9'.repeat(30), '2000000'), fc.string({ maxLength: 10 }).filter((text) => !/^\s*\d+\s*$/.test(text)))),
     fc.tuple(fc.constantFrom('--duration', '--ramp-up', '--poll-interval', '--idle-timeout'), fc.oneof(fc.constantFrom('-5s', '10 parsecs', 'forever', '25h', '', '1e9', '9'.repeat(400)), fc.string({ maxLength: 10 }).filter((text) => !DURATION.test(text)))),
-    fc.tuple(fc.constantFrom('--clock', '--reconnect', '--send-as'), fc.string({ maxLength: 10 }).filter((text) => !['auto', 'same-host', 'api-time', 'none', 'browser', 'backoff', 'header', 'cookie', 'query'].includes(text))),
+    fc.tuple(fc.constantFrom('--clock', '--reconnect', '--send-as'), fc.string({ maxLength: 10 }).filter((text) => !['auto', 'same-host', 'api-time', 'date-header', 'none', 'browser', 'backoff', 'header', 'cookie', 'query'].includes(text))),
     fc.tuple(fc.constant('--url'), fc.oneof(fc.constantFrom('not a url', 'ftp://127.0.0.1', '', '127.0.0.1'), badTargetUrl.filter((value): value is string => typeof value === 'string' && value.length < 1_000))),
     fc.tuple(fc.constantFrom('--sse-path', '--poll-path'), fc.string({ maxLength: 12 }).filter((text) => !text.startsWith('/'))),
     fc.tuple(fc.constant('--origin'), oneLineBreaker),

@@ -49,10 +49,11 @@ The harness as the publisher (publish: in a plan), for publish-to-deliver latenc
   --workers N|auto
   --idle-timeout D        end a stream silent for D as idle_timeout (timeouts.idleMs;
                           default 90s, 0: never)
-  --clock auto|same-host|api-time|none
+  --clock auto|same-host|api-time|date-header|none
                           how latency is read across clocks (default auto: same-host on
                           loopback, else the offset from the target's /api/time; without
-                          it, latency is reported unknown)
+                          it, latency is reported unknown; date-header: a coarse offset
+                          from the HTTP Date header, ± 0.5 s stated beside every figure)
 Output:
   --results DIR           parent folder of the run's folder (default results)
   --run-id ID

@@ -84,6 +84,7 @@ function latencyClockCaption(summary: Summary): string {
   if (!isLatencyKnown(summary.clock)) return ` — ${formatClockNote(summary.clock)}`;
   const note = formatClockNote(summary.clock);
   if (summary.clock?.method === 'api-time') return `, read on our clock with the offset from /api/time: every figure ${note}`;
+  if (summary.clock?.method === 'date-header') return `, read on our clock with a coarse offset from the HTTP Date header: every figure ${note}`;
   return note ? ` (${note})` : '';
 }
 
@@ -95,7 +96,7 @@ export function renderFromDigest(summary: Summary, timeline: Timeline, digest: R
     // Only a measured offset is named in the chart titles; the same host needs no note.
     clock: !isLatencyKnown(summary.clock)
       ? { unknown: true, note: formatClockNote(summary.clock) }
-      : { unknown: false, note: summary.clock?.method === 'api-time' ? formatClockNote(summary.clock) : '' },
+      : { unknown: false, note: summary.clock?.method === 'api-time' || summary.clock?.method === 'date-header' ? formatClockNote(summary.clock) : '' },
   };
   const hasRecords = digest.attempts > 0;
   const drops = hasRecords ? digest.drops : breakdownCounts(summary, 'sse_drops');
