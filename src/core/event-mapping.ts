@@ -143,6 +143,29 @@ export function createEventReader(input: EventMappingInput): EventReader {
 }
 
 /**
+ * One item of someone else's poll response (already parsed JSON), read through the same pointers:
+ * `time` and `seq` name fields of the item (`id` means the item's `id` field here, there being no
+ * SSE id). Undefined when the item has neither.
+ */
+export function readItem(item: unknown, input: Pick<EventMappingInput, 'time' | 'timeUnit' | 'seq'>): Omit<MappedEvent, 'stream'> | undefined {
+  const read: Omit<MappedEvent, 'stream'> = {};
+  const at = (pointer: string | undefined): unknown => (pointer === undefined ? undefined : atPointer(item, pointerTokens(pointer === 'id' ? '/id' : pointer)));
+  const time = readTime(at(input.time), input.timeUnit ?? 'auto');
+  if (time !== undefined) {
+    read.sentAtMs = time.ms;
+    read.timeUnit = time.unit;
+  }
+  const seq = readSeq(at(input.seq));
+  if (seq !== undefined) read.seq = seq;
+  return read.sentAtMs === undefined && read.seq === undefined ? undefined : read;
+}
+
+/** The value at a JSON pointer of a parsed document (RFC 6901), or undefined. */
+export function valueAt(document: unknown, pointer: string): unknown {
+  return atPointer(document, pointerTokens(pointer));
+}
+
+/**
  * Epoch time by magnitude: a time of this century is ~1.7e9 in seconds, ~1.7e12 in milliseconds,
  * ~1.7e15 in microseconds and ~1.7e18 in nanoseconds, three orders apart, so the bounds between
  * them sit at 1e11, 1e14 and 1e17 (seconds up to the year 5138 read as seconds).

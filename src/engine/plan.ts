@@ -273,6 +273,31 @@ const pollSchema = z
     intervalMs: durationMs({ min: 10 }).default(3_000),
     /** Each poll's intended start moves by up to ± this much; first polls are spread over one interval. */
     jitterMs: durationMs().default(0),
+    /**
+     * Someone else's poll endpoint (issue 15): where the array of events is in the response (a JSON
+     * pointer; default the body itself), where each event keeps its send time (`time`, `timeUnit`,
+     * as in `events:`), and how the cursor travels back. Without it, the reference server's
+     * `[{ id, sentAt, ... }]` with `?since=` and `X-Poll-Cursor`.
+     */
+    mapping: z
+      .object({
+        events: mappingField('time').optional(),
+        time: mappingField('time').optional(),
+        timeUnit: z.enum(TIME_UNITS).optional(),
+        /** The query parameter the cursor goes back in (default `since`). */
+        cursorParam: z.string().regex(/^[A-Za-z0-9_.~-]{1,64}$/, 'a query parameter name: letters, digits, _ . ~ -').default('since'),
+        /**
+         * Where the next cursor comes from: `header:<name>`, a JSON pointer into the response
+         * (`/next_cursor`), or `last:<pointer>`, a field of the last event (default `last:/id`).
+         */
+        cursorFrom: z
+          .string()
+          .max(200)
+          .refine((from) => /^header:[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(from) || /^(last:)?\//.test(from), 'header:<name>, a JSON pointer such as /next_cursor, or last:<pointer> such as last:/id')
+          .default('last:/id'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

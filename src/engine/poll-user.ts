@@ -5,6 +5,7 @@
  * measured instead of hidden (no coordinated omission).
  */
 import type { Pool } from 'undici';
+import { readItem, valueAt } from '../core/event-mapping.js';
 import { isEventPayload } from '../core/event-payload.js';
 import { statusClass } from '../core/reasons.js';
 import { buildPath, type CredentialSource, type Credentials } from './auth.js';
@@ -74,7 +75,9 @@ export class PollUser {
     const { plan, recorder, pool, clockOffsetMs } = this.context;
     this.credentials ??= await this.context.credentials(this.client);
     const first = this.cursor === undefined;
-    const path = buildPath(plan.target.pollPath, plan.target.query, this.credentials.query, first ? {} : { since: this.cursor as string });
+    const mapping = plan.poll.mapping;
+    const cursorParam = mapping?.cursorParam ?? 'since';
+    const path = buildPath(plan.target.pollPath, plan.target.query, this.credentials.query, first ? {} : { [cursorParam]: this.cursor as string });
     const headers: Record<string, string> = { accept: 'application/json', ...plan.target.headers, ...this.credentials.headers };
     if (plan.target.origin !== undefined) headers.origin = plan.target.origin;
     let status: number | undefined;
@@ -86,6 +89,10 @@ export class PollUser {
       recorder.count('poll_requests', 1, statusClass(status));
       recorder.trend('poll_request_duration', receivedAt - intendedAt);
       if (status !== 200) return;
+      if (mapping !== undefined) {
+        this.readMapped(mapping, text, response.headers, first, receivedAt);
+        return;
+      }
       const cursorHeader = response.headers['x-poll-cursor'];
       let items: unknown;
       try {
@@ -115,4 +122,40 @@ export class PollUser {
       recorder.count('poll_requests', 1, statusClass(undefined));
     }
   }
+
+  /** Someone else's poll response, read through the plan's `poll.mapping` (core/event-mapping.ts). */
+  private readMapped(mapping: PollMapping, text: string, headers: Record<string, string | string[] | undefined>, first: boolean, receivedAt: number): void {
+    const { recorder, clockOffsetMs } = this.context;
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const items = mapping.events === undefined ? body : valueAt(body, mapping.events);
+    const list = Array.isArray(items) ? (items as unknown[]) : [];
+    // As for the reference server: the first poll sets the cursor, its events happened before this user came.
+    if (!first) {
+      for (const item of list) {
+        recorder.count('poll_events');
+        if (mapping.time === undefined || clockOffsetMs === null) continue;
+        const read = readItem(item, { time: mapping.time, timeUnit: mapping.timeUnit });
+        if (read?.sentAtMs !== undefined) recorder.trend('poll_delivery_delay', receivedAt - (read.sentAtMs - clockOffsetMs));
+      }
+    }
+    const cursor = cursorOf(mapping.cursorFrom, body, list, headers);
+    if (cursor !== undefined && cursor !== '') this.cursor = cursor;
+    else if (first) this.cursor = '0';
+  }
+}
+
+type PollMapping = NonNullable<Plan['poll']['mapping']>;
+
+/** The next cursor: from a header, a field of the response, or a field of its last event. */
+function cursorOf(from: string, body: unknown, items: readonly unknown[], headers: Record<string, string | string[] | undefined>): string | undefined {
+  let value: unknown;
+  if (from.startsWith('header:')) value = headers[from.slice('header:'.length).toLowerCase()];
+  else if (from.startsWith('last:')) value = items.length === 0 ? undefined : valueAt(items[items.length - 1], from.slice('last:'.length));
+  else value = valueAt(body, from);
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }

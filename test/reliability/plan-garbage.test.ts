@@ -74,7 +74,7 @@ function basePlans(): Record<string, Json>[] {
       target: { url: `${baseUrl}/sub/room1?x=1`, pollPath: '/poll?room=1' },
       events: { time: '/meta/createdAt', timeUnit: 'auto', seq: 'id', seqPattern: '^\\d+:(?<seq>\\d+)$', stream: '/room' },
       sse: { clients: 1 },
-      poll: { clients: 1 },
+      poll: { clients: 1, mapping: { events: '/data/items', time: '/createdAt', cursorParam: 'after', cursorFrom: 'header:x-next-cursor' } },
       duration: '1s',
       workers: 1,
     },
@@ -157,6 +157,9 @@ function fieldsOf(plan: Record<string, Json>): Field[] {
     { path: ['target', 'url'], garbage: badTargetUrl },
     // The `events:` mapping (issue 15): JSON pointers, the words it allows, regexes with their captures.
     { path: ['events', 'time'], garbage: fc.oneof(fc.string({ maxLength: 12 }).filter((text) => text !== '' && !text.startsWith('/')), fc.constantFrom('/a~2', 'x'.repeat(600)), wrongTypeForString) },
+    { path: ['poll', 'mapping', 'events'], garbage: fc.oneof(fc.string({ maxLength: 12 }).filter((text) => text !== '' && !text.startsWith('/') && text !== 'data'), wrongTypeForString) },
+    { path: ['poll', 'mapping', 'cursorParam'], garbage: fc.oneof(fc.constantFrom('', 'a b', 'x&y=1', 'é', 'a'.repeat(65)), wrongTypeForString) },
+    { path: ['poll', 'mapping', 'cursorFrom'], garbage: fc.oneof(fc.constantFrom('header:', 'header:a b', 'next', 'last:id', ''), wrongTypeForString) },
     { path: ['events', 'timeUnit'], garbage: badEnum(['auto', 's', 'ms', 'us', 'ns', 'iso']) },
     { path: ['events', 'seq'], garbage: fc.oneof(fc.string({ maxLength: 12 }).filter((text) => text !== '' && text !== 'id' && !text.startsWith('/')), wrongTypeForString) },
     { path: ['events', 'seqPattern'], garbage: fc.oneof(fc.constantFrom('(?<seq>\\d+', '(\\d+)', '[', '(?<other>x)', 'a'.repeat(600)), wrongTypeForString) },
@@ -201,7 +204,7 @@ function fieldsOf(plan: Record<string, Json>): Field[] {
 
 /** Objects that take no unknown key (`.strict()`): an extra key there is garbage. */
 function strictObjectsOf(plan: Record<string, Json>): Path[] {
-  const candidates: Path[] = [[], ['target'], ['events'], ['auth'], ['sse'], ['sse', 'reconnect'], ['sse', 'stages', 0], ['poll'], ['bailout'], ['timeouts']];
+  const candidates: Path[] = [[], ['target'], ['events'], ['poll', 'mapping'], ['auth'], ['sse'], ['sse', 'reconnect'], ['sse', 'stages', 0], ['poll'], ['bailout'], ['timeouts']];
   return candidates.filter((path) => {
     const value = getAt(plan, path);
     return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -231,7 +234,7 @@ interface Mutation {
   apply: (plan: Record<string, Json>) => void;
 }
 
-const knownKeys = new Set(['name', 'target', 'auth', 'sse', 'poll', 'duration', 'thresholds', 'bailout', 'workers', 'clock', 'localAddresses', 'timeouts', 'baseUrl', 'ssePath', 'pollPath', 'timePath', 'query', 'url', 'events', 'time', 'timeUnit', 'seq', 'seqPattern', 'stream', 'streamPattern', 'dataPattern', 'origin', 'headers', 'token', 'secret', 'userPrefix', 'sendAs', 'clients', 'stages', 'reconnect', 'rampUpMs', 'policy', 'defaultRetryMs', 'jitterMs', 'initialMs', 'maxMs', 'factor', 'target', 'intervalMs', 'connectFailures', 'drops', 'connectMs', 'headersMs', 'idleMs', 'pollRequestMs', 'count']);
+const knownKeys = new Set(['name', 'target', 'auth', 'sse', 'poll', 'duration', 'thresholds', 'bailout', 'workers', 'clock', 'localAddresses', 'timeouts', 'baseUrl', 'ssePath', 'pollPath', 'timePath', 'query', 'url', 'mapping', 'cursorParam', 'cursorFrom', 'events', 'time', 'timeUnit', 'seq', 'seqPattern', 'stream', 'streamPattern', 'dataPattern', 'origin', 'headers', 'token', 'secret', 'userPrefix', 'sendAs', 'clients', 'stages', 'reconnect', 'rampUpMs', 'policy', 'defaultRetryMs', 'jitterMs', 'initialMs', 'maxMs', 'factor', 'target', 'intervalMs', 'connectFailures', 'drops', 'connectMs', 'headersMs', 'idleMs', 'pollRequestMs', 'count']);
 const unknownKey = fc.oneof(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,15}$/), fc.constantFrom('__proto__', 'constructor', 'durationMs', 'Target', 'sse ')).filter((key) => !knownKeys.has(key));
 
 function mutationsOf(plan: Record<string, Json>): fc.Arbitrary<Mutation> {
