@@ -2,9 +2,12 @@
  * Running CLI commands in-process: a CliIo whose stdout/stderr are captured as text, so a test
  * checks exit codes and output without spawning a process.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
+import { summarySchema, type Summary } from '../../src/results/schema.js';
 
 export interface CapturedStream {
   stream: PassThrough;
@@ -51,4 +54,16 @@ export async function runCli(args: string[], overrides: Partial<Omit<CliIo, 'std
   const stderr = captureStream();
   const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream, signal: new AbortController().signal, ...overrides });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/**
+ * `streamsoak run ARGS --results DIR --quiet` in-process, then the run's `summary.json` read back
+ * and validated: what most tests of a run against a target do. `out` holds stdout and stderr.
+ */
+export async function runToResults(args: string[], resultsDir: string, cwd: string): Promise<{ code: number; out: string; summary: Summary; outDir: string }> {
+  const { code, stdout, stderr } = await runCli(['run', ...args, '--results', resultsDir, '--quiet'], { env: {}, cwd });
+  const [runId] = await readdir(resultsDir).catch(() => []);
+  if (runId === undefined) throw new Error(`streamsoak run wrote no results (exit ${code}):\n${stdout}\n${stderr}`);
+  const outDir = join(resultsDir, runId);
+  return { code, out: `${stdout}${stderr}`, summary: summarySchema.parse(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8'))), outDir };
 }

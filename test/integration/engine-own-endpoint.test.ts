@@ -8,9 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { summarySchema } from '../../src/results/schema.js';
 
 let dir: string;
@@ -62,15 +61,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(args, { stdout, stderr, signal: new AbortController().signal, env: {}, cwd: dir });
-  return { code, out, err };
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { code, stdout, stderr } = await runCli(args, { env: {}, cwd: dir });
+  return { code, out: stdout, err: stderr };
 }
 
 describe('streamsoak run --url with the events URL a user has', () => {

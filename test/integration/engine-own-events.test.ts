@@ -10,10 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { createSession } from 'better-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { summarySchema, type Summary } from '../../src/results/schema.js';
 
 const EVENT_INTERVAL_MS = 100;
@@ -62,20 +61,8 @@ afterAll(async () => {
 });
 
 async function run(name: string, args: string[]): Promise<{ code: number; out: string; err: string; summary: Summary }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const results = join(dir, name);
-  const code = await main(['run', ...args, '--sse', '4', '--duration', '3s', '--workers', '1', '--results', results, '--quiet'], {
-    stdout,
-    stderr,
-    signal: new AbortController().signal,
-    env: {},
-    cwd: dir,
-  });
+  const { code, stdout: out, stderr: err } = await runCli(['run', ...args, '--sse', '4', '--duration', '3s', '--workers', '1', '--results', results, '--quiet'], { env: {}, cwd: dir });
   const [runId] = await readdir(results);
   const summary = summarySchema.parse(JSON.parse(await readFile(join(results, runId as string, 'summary.json'), 'utf8')));
   return { code, out, err, summary };
@@ -149,11 +136,8 @@ describe("streamsoak run against a better-sse server's own events", () => {
       ['--event-time-unit', 'hours', 'events.timeUnit'],
       ['--event-seq-pattern', '(?<seq>\\d+', 'events.seqPattern'],
     ] as const) {
-      const stderr = new PassThrough();
-      let err = '';
-      stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
       const args = ['run', '--url', `${origin}/feed`, '--sse', '1', '--duration', '1s', '--event-seq', 'id', flag, value];
-      const code = await main(args, { stdout: new PassThrough(), stderr, signal: new AbortController().signal, env: {}, cwd: dir });
+      const { code, stderr: err } = await runCli(args, { env: {}, cwd: dir });
       expect(code, err).toBe(2);
       expect(err).toContain(`${flag} (${field})`);
     }

@@ -10,14 +10,13 @@
  * The first two tests publish on their own schedule; the last makes the harness the publisher
  * (`--publish`): publish-to-deliver latency on the harness's one clock.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { startNginx, startPlatformProxy, type RunningNginx } from '../../src/platform/index.js';
-import { summarySchema, type Summary } from '../../src/results/schema.js';
+import type { Summary } from '../../src/results/schema.js';
+import { runToResults } from '../helpers/cli.js';
 import { readConnectionRecords } from '../helpers/results.js';
 import { NCHAN, NGINX, hasTools } from '../helpers/tools.js';
 
@@ -56,18 +55,8 @@ function publishEvery(nchan: RunningNginx, channel: string): { stop: () => Promi
   };
 }
 
-async function run(name: string, args: string[]): Promise<{ code: number; out: string; summary: Summary; outDir: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const results = join(dir, name);
-  const code = await main(['run', ...args, '--workers', '1', '--results', results, '--quiet'], { stdout, stderr, signal: new AbortController().signal, env: {}, cwd: dir });
-  const [runId] = await readdir(results);
-  const outDir = join(results, runId as string);
-  return { code, out, summary: summarySchema.parse(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8'))), outDir };
-}
+/** One worker unless the args say otherwise (the last --workers wins). */
+const run = (name: string, args: string[]) => runToResults(['--workers', '1', ...args], join(dir, name), dir);
 
 const count = (summary: Summary, metric: string): number => summary.metrics[metric]?.values.count ?? 0;
 
@@ -162,15 +151,10 @@ describe.skipIf(!hasNchan)('nchan as the target (real nginx + libnginx-mod-nchan
     const nchan = await startNginx({ template: 'nchan' });
     try {
       // Two forked workers: worker 0 publishes, both recognise the run's ids; the stop hands the accepted list to each.
-      const stdout = new PassThrough();
-      let out = '';
-      stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      const results = join(dir, 'publish-2');
-      const args = ['run', '--url', `${nchan.url}/sub/room4`, '--sse', '10', '--duration', '4s', '--publish', `${nchan.url}/pub/room4`, '--publish-rate', '4', '--workers', '2', '--results', results, '--quiet'];
-      const code = await main(args, { stdout, stderr: stdout, signal: new AbortController().signal, env: {}, cwd: dir });
+      const { code, out, summary: two } = await run('publish-2', [
+        '--url', `${nchan.url}/sub/room4`, '--sse', '10', '--duration', '4s', '--publish', `${nchan.url}/pub/room4`, '--publish-rate', '4', '--workers', '2',
+      ]);
       expect(code, out).toBe(0);
-      const [runId] = await readdir(results);
-      const two = summarySchema.parse(JSON.parse(await readFile(join(results, runId as string, 'summary.json'), 'utf8')));
       expect(two.harness?.workers).toBe(2);
       expect(count(two, 'publish_to_deliver')).toBe((two.publish?.messagesAccepted ?? 0) * 10);
       expect(two.publish?.deliveriesMissed).toBe(0);

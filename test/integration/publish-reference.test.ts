@@ -5,14 +5,13 @@
  * its `{{id}}`. The same run records the subscribers' event latency (the server's `sentAt`), so
  * the two figures can be read side by side.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { startPlatformProxy, type PlatformProxy } from '../../src/platform/index.js';
-import { summarySchema, type Summary } from '../../src/results/schema.js';
+import type { Summary } from '../../src/results/schema.js';
+import { runToResults } from '../helpers/cli.js';
 import { startReferenceServer, type RunningServer } from '../../src/server/index.js';
 
 const SECRET = 'publish-reference-secret';
@@ -33,15 +32,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(name: string, args: string[]): Promise<{ code: number; out: string; summary: Summary }> {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const results = join(dir, name);
-  const code = await main(['run', ...args, '--results', results, '--quiet'], { stdout, stderr: stdout, signal: new AbortController().signal, env: {}, cwd: dir });
-  const [runId] = await readdir(results);
-  return { code, out, summary: summarySchema.parse(JSON.parse(await readFile(join(results, runId as string, 'summary.json'), 'utf8'))) };
-}
+const run = (name: string, args: string[]) => runToResults(args, join(dir, name), dir);
 
 const count = (summary: Summary, metric: string): number => summary.metrics[metric]?.values.count ?? 0;
 
