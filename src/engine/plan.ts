@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import { parseDurationMs } from '../core/duration.js';
-import { mappingCrossProblems, mappingFieldProblem, TIME_UNITS } from '../core/event-mapping.js';
+import { isJsonPointer, mappingCrossProblems, mappingFieldProblem, TIME_UNITS } from '../core/event-mapping.js';
 import { InvalidConfigError } from '../core/errors.js';
 import { METRIC_NAMES } from '../core/metric-names.js';
 import { parseThresholdExpression, parseThresholdMetricKey } from '../core/thresholds.js';
@@ -159,6 +159,12 @@ const targetSchema = z
  * Where the target's own events keep their send time, sequence and stream (core/event-mapping.ts).
  * Without it, events are read as the reference server's `{ seq, sentAt, stream }`.
  */
+/** A JSON pointer (RFC 6901) into a parsed response: `/data/items`, `/createdAt`. */
+const jsonPointer = z
+  .string()
+  .max(500, 'at most 500 characters')
+  .refine((pointer) => pointer !== '' && isJsonPointer(pointer), 'a JSON pointer such as /data/items or /createdAt');
+
 // Each field is checked on its own (so two bad fields are both named), then the fields together.
 const mappingField = (field: 'time' | 'seq' | 'seqPattern' | 'stream' | 'streamPattern' | 'dataPattern') =>
   z
@@ -281,8 +287,8 @@ const pollSchema = z
      */
     mapping: z
       .object({
-        events: mappingField('time').optional(),
-        time: mappingField('time').optional(),
+        events: jsonPointer.optional(),
+        time: jsonPointer.optional(),
         timeUnit: z.enum(TIME_UNITS).optional(),
         /** The query parameter the cursor goes back in (default `since`). */
         cursorParam: z.string().regex(/^[A-Za-z0-9_.~-]{1,64}$/, 'a query parameter name: letters, digits, _ . ~ -').default('since'),

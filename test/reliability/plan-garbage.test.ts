@@ -157,7 +157,7 @@ function fieldsOf(plan: Record<string, Json>): Field[] {
     { path: ['target', 'url'], garbage: badTargetUrl },
     // The `events:` mapping (issue 15): JSON pointers, the words it allows, regexes with their captures.
     { path: ['events', 'time'], garbage: fc.oneof(fc.string({ maxLength: 12 }).filter((text) => text !== '' && !text.startsWith('/')), fc.constantFrom('/a~2', 'x'.repeat(600)), wrongTypeForString) },
-    { path: ['poll', 'mapping', 'events'], garbage: fc.oneof(fc.string({ maxLength: 12 }).filter((text) => text !== '' && !text.startsWith('/') && text !== 'data'), wrongTypeForString) },
+    { path: ['poll', 'mapping', 'events'], garbage: fc.oneof(fc.string({ maxLength: 12 }).filter((text) => !text.startsWith('/')), fc.constantFrom('/a~2', 'data'), wrongTypeForString) },
     { path: ['poll', 'mapping', 'cursorParam'], garbage: fc.oneof(fc.constantFrom('', 'a b', 'x&y=1', 'é', 'a'.repeat(65)), wrongTypeForString) },
     { path: ['poll', 'mapping', 'cursorFrom'], garbage: fc.oneof(fc.constantFrom('header:', 'header:a b', 'next', 'last:id', ''), wrongTypeForString) },
     { path: ['events', 'timeUnit'], garbage: badEnum(['auto', 's', 'ms', 'us', 'ns', 'iso']) },
