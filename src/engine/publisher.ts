@@ -8,9 +8,9 @@
  * handed to the coordinator with each report, for the count of deliveries missed.
  */
 import { Pool } from 'undici';
-import { signToken } from '../core/jwt.js';
 import { renderPublishBody, type AcceptedMessage, type PublishedMessage } from '../core/publish-message.js';
 import { reasonForStatus } from '../core/reasons.js';
+import { publisherHeaders } from './auth.js';
 import { classifyConnectError } from './classify-error.js';
 import type { Plan } from './plan.js';
 import type { Recorder } from './recorder.js';
@@ -50,7 +50,7 @@ export function startPublisher(options: PublisherOptions): Publisher {
   const publish = plan.publish;
   const url = new URL(publish.url);
   // Minting a token is async (WebCrypto); the first message is due one interval in, long after.
-  const headersReady = authHeaders(plan).then((auth) => ({ 'content-type': 'application/json', ...auth, ...publish.headers }));
+  const headersReady = publisherHeaders(plan).then((auth) => ({ 'content-type': 'application/json', ...auth, ...publish.headers }));
   const pool = new Pool(url.origin, { connections: 16, headersTimeout: publish.timeoutMs, bodyTimeout: publish.timeoutMs });
   const path = `${url.pathname}${url.search}`;
   const intervalMs = 1_000 / publish.rate;
@@ -122,14 +122,4 @@ export function startPublisher(options: PublisherOptions): Publisher {
       await pool.close().catch(() => undefined);
     },
   };
-}
-
-/** The publisher's own credentials: the subscribers' token, or one minted with the admin claim (the reference server's broadcast needs it). */
-async function authHeaders(plan: Plan & { publish: NonNullable<Plan['publish']> }): Promise<Record<string, string>> {
-  const auth = plan.auth;
-  if (plan.publish.auth === 'none' || auth === undefined) return {};
-  if ('token' in auth) return { authorization: `Bearer ${auth.token}` };
-  const ttlSeconds = Math.ceil(plan.duration / 1_000) + 3_600;
-  const token = await signToken({ userId: `${auth.userPrefix}publisher`, secret: auth.secret, ttlSeconds, admin: true });
-  return { authorization: `Bearer ${token}` };
 }
